@@ -1,0 +1,2 @@
+export * from "./net/address.js";
+export * from "./device/control.js";
