@@ -5,3 +5,6 @@ export * from "./messages.js";
 export * from "./macs.js";
 export * from "./handshake.js";
 export * from "./transport.js";
+export * from "./ipv4.js";
+export * from "./nsudp.js";
+export * from "./peer.js";
