@@ -1,0 +1,97 @@
+// The few primitives the protocol is built from, all on node:crypto (OpenSSL)
+// because coordd runs them per packet: HKDF-SHA256, HMAC-SHA256,
+// ChaCha20-Poly1305 and X25519. Raw 32-byte keys are wrapped in fixed DER
+// prefixes instead of exporting KeyObjects (JWK export can deadlock Node 20).
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  hkdfSync,
+  type KeyObject,
+} from "node:crypto";
+import { AEAD_TAG_LENGTH, KEY_LENGTH } from "../constants.js";
+
+const PKCS8_X25519 = Buffer.from("302e020100300506032b656e04220420", "hex");
+const SPKI_X25519 = Buffer.from("302a300506032b656e032100", "hex");
+
+export class CryptoError extends Error {}
+
+export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string | Uint8Array, length: number): Uint8Array {
+  return new Uint8Array(hkdfSync("sha256", ikm, salt, typeof info === "string" ? Buffer.from(info) : info, length));
+}
+
+export function hmac(key: Uint8Array, ...parts: (Uint8Array | string)[]): Uint8Array {
+  const h = createHmac("sha256", key);
+  for (const p of parts) h.update(typeof p === "string" ? Buffer.from(p) : p);
+  return new Uint8Array(h.digest());
+}
+
+export function x25519PrivateKeyObject(privateKey: Uint8Array): KeyObject {
+  if (privateKey.length !== KEY_LENGTH) throw new CryptoError("X25519 private key must be 32 bytes");
+  return createPrivateKey({ key: Buffer.concat([PKCS8_X25519, privateKey]), format: "der", type: "pkcs8" });
+}
+
+export function x25519PublicKeyObject(publicKey: Uint8Array): KeyObject {
+  if (publicKey.length !== KEY_LENGTH) throw new CryptoError("X25519 public key must be 32 bytes");
+  return createPublicKey({ key: Buffer.concat([SPKI_X25519, publicKey]), format: "der", type: "spki" });
+}
+
+/** X25519; refuses the all-zero result of low-order points (RFC 7748 §6.1). */
+export function x25519(privateKey: Uint8Array | KeyObject, publicKey: Uint8Array): Uint8Array {
+  const priv = privateKey instanceof Uint8Array ? x25519PrivateKeyObject(privateKey) : privateKey;
+  let out: Buffer;
+  try {
+    out = diffieHellman({ privateKey: priv, publicKey: x25519PublicKeyObject(publicKey) });
+  } catch {
+    throw new CryptoError("X25519 failed");
+  }
+  let acc = 0;
+  for (const b of out) acc |= b;
+  if (acc === 0) throw new CryptoError("X25519 produced the zero point");
+  return new Uint8Array(out);
+}
+
+export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  const c = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: AEAD_TAG_LENGTH });
+  c.setAAD(aad, { plaintextLength: plaintext.length });
+  const body = c.update(plaintext);
+  c.final();
+  const out = new Uint8Array(body.length + AEAD_TAG_LENGTH);
+  out.set(body, 0);
+  out.set(c.getAuthTag(), body.length);
+  return out;
+}
+
+/** Returns undefined when the ciphertext does not authenticate. */
+export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
+  if (sealed.length < AEAD_TAG_LENGTH) return undefined;
+  const bodyLen = sealed.length - AEAD_TAG_LENGTH;
+  const d = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: AEAD_TAG_LENGTH });
+  d.setAuthTag(sealed.subarray(bodyLen));
+  d.setAAD(aad, { plaintextLength: bodyLen });
+  const body = d.update(sealed.subarray(0, bodyLen));
+  try {
+    d.final();
+  } catch {
+    return undefined;
+  }
+  return new Uint8Array(body);
+}
+
+/** 12-byte AEAD nonce from a 64-bit counter: 4 zero bytes then the counter little-endian, as WireGuard. */
+export function counterNonce(counter: bigint): Uint8Array {
+  const n = new Uint8Array(12);
+  new DataView(n.buffer).setBigUint64(4, counter, true);
+  return n;
+}
+
+/** Constant-time comparison for MACs and tokens. */
+export function timingSafeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let acc = 0;
+  for (let i = 0; i < a.length; i++) acc |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return acc === 0;
+}
