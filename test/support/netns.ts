@@ -109,7 +109,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     const child = execFile(
       file,
       argv,
-      { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: opts.env ?? process.env, encoding: "utf8" },
+      { cwd: REPO_ROOT, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: opts.env ?? process.env, encoding: "utf8" },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
         const result = { stdout, stderr, code };
@@ -492,7 +492,7 @@ export class Lab {
 
   spawn(ns: Netns | undefined, cmd: string, args: readonly string[], opts: SpawnOptions = {}): Daemon {
     const [file, argv] = wrap(cmd, args, ns);
-    const child = spawn(file, argv, { env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, argv, { cwd: REPO_ROOT, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
     const d = new Daemon(`${cmd} ${args.join(" ")}`, child, opts.keepOutput ?? 64 * 1024);
     this.daemons.push(d);
     return d;
