@@ -1,0 +1,70 @@
+// ChaCha20-Poly1305 (OpenSSL through node:crypto) with WireGuard's nonce
+// layout, and XChaCha20-Poly1305 (Node has none) from @noble/ciphers for the
+// cookie reply. Open functions return null instead of throwing: a failed tag
+// is ordinary network input, not an exceptional condition.
+import { createCipheriv, createDecipheriv, type KeyObject } from "node:crypto";
+import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
+
+export const TAG_LENGTH = 16;
+export const XNONCE_LENGTH = 24;
+
+export type AeadKey = Uint8Array | KeyObject;
+
+/** 4 zero bytes then the 64-bit counter little-endian. */
+export function aeadNonce(counter: bigint): Buffer {
+  const n = Buffer.alloc(12);
+  n.writeBigUInt64LE(counter, 4);
+  return n;
+}
+
+const ZERO_NONCE = Buffer.alloc(12);
+
+/** Returns ciphertext || tag. */
+export function aeadSeal(key: AeadKey, counter: bigint, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+  return chachaPolySeal(key, counter === 0n ? ZERO_NONCE : aeadNonce(counter), plaintext, aad);
+}
+
+/** Opens ciphertext || tag; null when authentication fails or the input is too short. */
+export function aeadOpen(key: AeadKey, counter: bigint, sealed: Uint8Array, aad?: Uint8Array): Uint8Array | null {
+  return chachaPolyOpen(key, counter === 0n ? ZERO_NONCE : aeadNonce(counter), sealed, aad);
+}
+
+/** RFC 8439 ChaCha20-Poly1305 with an arbitrary 12-byte nonce. */
+export function chachaPolySeal(key: AeadKey, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+  const c = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });
+  if (aad !== undefined && aad.length > 0) c.setAAD(aad, { plaintextLength: plaintext.length });
+  const body = c.update(plaintext);
+  c.final();
+  const out = new Uint8Array(body.length + TAG_LENGTH);
+  out.set(body, 0);
+  out.set(c.getAuthTag(), body.length);
+  return out;
+}
+
+export function chachaPolyOpen(key: AeadKey, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array | null {
+  if (sealed.length < TAG_LENGTH) return null;
+  const bodyLength = sealed.length - TAG_LENGTH;
+  try {
+    const d = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });
+    d.setAuthTag(sealed.subarray(bodyLength));
+    if (aad !== undefined && aad.length > 0) d.setAAD(aad, { plaintextLength: bodyLength });
+    const body = d.update(sealed.subarray(0, bodyLength));
+    d.final();
+    return new Uint8Array(body.buffer, body.byteOffset, body.length);
+  } catch {
+    return null;
+  }
+}
+
+export function xaeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  return xchacha20poly1305(key, nonce, aad).encrypt(plaintext);
+}
+
+export function xaeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null {
+  if (sealed.length < TAG_LENGTH) return null;
+  try {
+    return xchacha20poly1305(key, nonce, aad).decrypt(sealed);
+  } catch {
+    return null;
+  }
+}

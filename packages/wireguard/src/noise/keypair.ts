@@ -1,0 +1,41 @@
+// One transport session (§6.2): the two directional keys, the send counter,
+// the receive replay window and the facts the rotation rules need.
+import { createSecretKey, type KeyObject } from "node:crypto";
+import type { TransportKeys } from "./handshake.js";
+
+/** 2^64 - 2^13 - 1: no counter at or above this is sent or accepted (§6.1). */
+export const REJECT_AFTER_MESSAGES = 0xffffffffffffffffn - 0x2000n;
+/** Past this many sent messages a new handshake starts (§6.1). */
+export const REKEY_AFTER_MESSAGES = 1n << 60n;
+
+/** Validate-and-update of received counters; call only after the AEAD tag verified (§7). */
+export interface CounterValidator {
+  check(counter: bigint): boolean;
+}
+
+export class Keypair {
+  /** KeyObjects let OpenSSL skip re-importing the raw key on every packet. */
+  readonly sendKey: KeyObject;
+  readonly receiveKey: KeyObject;
+  sendCounter = 0n;
+
+  constructor(
+    keys: TransportKeys,
+    readonly isInitiator: boolean,
+    /** Monotonic ms at derivation. */
+    readonly created: number,
+    readonly localIndex: number,
+    readonly remoteIndex: number,
+    readonly replay: CounterValidator,
+  ) {
+    this.sendKey = createSecretKey(keys.send);
+    this.receiveKey = createSecretKey(keys.receive);
+    keys.send.fill(0);
+    keys.receive.fill(0);
+  }
+
+  /** Makes the keypair unusable for sending (private key change, §6.3). */
+  expireForSending(): void {
+    this.sendCounter = REJECT_AFTER_MESSAGES;
+  }
+}

@@ -1,0 +1,74 @@
+// Transport data messages (§3.4): padding, sealing under the keypair's
+// counter, opening, and recovering the real inner length from the IP header.
+import { aeadOpen, aeadSeal, type AeadKey } from "../crypto/aead.js";
+import { MessageType, TRANSPORT_HEADER_LENGTH } from "./messages.js";
+
+const PADDING_MULTIPLE = 16;
+
+/** WG-GO calculatePaddingSize: round up to 16 but never past the MTU. */
+export function paddedLength(length: number, mtu: number): number {
+  if (mtu <= 0) return (length + PADDING_MULTIPLE - 1) & ~(PADDING_MULTIPLE - 1);
+  let last = length;
+  if (last > mtu) last %= mtu;
+  let padded = (last + PADDING_MULTIPLE - 1) & ~(PADDING_MULTIPLE - 1);
+  if (padded > mtu) padded = mtu;
+  return length + (padded - last);
+}
+
+/** Builds a complete type-4 message; the plaintext is padded with zeros first. */
+export function sealTransport(
+  key: AeadKey,
+  receiverIndex: number,
+  counter: bigint,
+  plaintext: Uint8Array,
+  mtu: number,
+): Uint8Array {
+  const padded = paddedLength(plaintext.length, mtu);
+  let body = plaintext;
+  if (padded !== plaintext.length) {
+    body = new Uint8Array(padded);
+    body.set(plaintext, 0);
+  }
+  const sealed = aeadSeal(key, counter, body);
+  const out = new Uint8Array(TRANSPORT_HEADER_LENGTH + sealed.length);
+  const v = new DataView(out.buffer);
+  out[0] = MessageType.Transport;
+  v.setUint32(4, receiverIndex, true);
+  v.setBigUint64(8, counter, true);
+  out.set(sealed, TRANSPORT_HEADER_LENGTH);
+  return out;
+}
+
+/** The padded plaintext, or null when authentication fails. The header must already be validated. */
+export function openTransport(key: AeadKey, counter: bigint, message: Uint8Array): Uint8Array | null {
+  return aeadOpen(key, counter, message.subarray(TRANSPORT_HEADER_LENGTH));
+}
+
+/** Real length of the IP packet inside a padded plaintext; null when it is not a sane IPv4/IPv6 packet. */
+export function innerPacketLength(plaintext: Uint8Array): number | null {
+  const version = (plaintext[0] ?? 0) >> 4;
+  if (version === 4) {
+    if (plaintext.length < 20) return null;
+    const total = ((plaintext[2] ?? 0) << 8) | (plaintext[3] ?? 0);
+    return total >= 20 && total <= plaintext.length ? total : null;
+  }
+  if (version === 6) {
+    if (plaintext.length < 40) return null;
+    const total = (((plaintext[4] ?? 0) << 8) | (plaintext[5] ?? 0)) + 40;
+    return total <= plaintext.length ? total : null;
+  }
+  return null;
+}
+
+/** Source address bytes of an IP packet (already length-checked). */
+export function sourceAddressOf(packet: Uint8Array): Uint8Array {
+  return (packet[0] ?? 0) >> 4 === 4 ? packet.subarray(12, 16) : packet.subarray(8, 24);
+}
+
+/** Destination address bytes, or null when the packet is too short or not IPv4/IPv6. */
+export function destinationAddressOf(packet: Uint8Array): Uint8Array | null {
+  const version = (packet[0] ?? 0) >> 4;
+  if (version === 4 && packet.length >= 20) return packet.subarray(16, 20);
+  if (version === 6 && packet.length >= 40) return packet.subarray(24, 40);
+  return null;
+}
