@@ -1,0 +1,70 @@
+// EXTENSION POINT: [Interface] keys reserved for coordination (rendezvous via
+// coordd, port mapping). They are accepted and validated now so that configs
+// can be written ahead of the feature, and nothing acts on them yet. The
+// coordination work fills in the behaviour by reading the optional fields of
+// CoordinationConfig (types.ts); if it needs new keys it adds KeySpec entries
+// here, and interface-keys.ts picks them up.
+//
+//   Coordinator          = host:port | [IPv6]:port | off
+//   CoordinatorKey       = base64 public key of the coordinator (44 characters)
+//   CoordinatorWebSocket = ws://... or wss://... URL of the WebSocket relay
+//   PortMapping          = auto | off   (true/false are accepted as synonyms)
+//
+// These keys are plugd's own: `wg setconf` would reject them, exactly as it
+// rejects wg-quick's Address or DNS.
+import { ValueError } from "./error.js";
+import type { KeySpec } from "./key-spec.js";
+import type { InterfaceConfig } from "./types.js";
+import { parseHostPort, parseKey } from "./values.js";
+
+function parseWebSocketUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ValueError("must be a ws:// or wss:// URL");
+  }
+  if ((url.protocol !== "ws:" && url.protocol !== "wss:") || url.hostname === "") {
+    throw new ValueError("must be a ws:// or wss:// URL");
+  }
+  if (url.username !== "" || url.password !== "") throw new ValueError("must not carry credentials");
+  return url.toString();
+}
+
+export const coordinationKeys: KeySpec<InterfaceConfig>[] = [
+  {
+    name: "Coordinator",
+    repeatable: false,
+    value: "compact",
+    apply(v, t) {
+      t.coordinator = v.toLowerCase() === "off" ? "off" : parseHostPort(v);
+    },
+  },
+  {
+    name: "CoordinatorKey",
+    repeatable: false,
+    value: "compact",
+    apply(v, t) {
+      t.coordinatorKey = parseKey(v);
+    },
+  },
+  {
+    name: "CoordinatorWebSocket",
+    repeatable: false,
+    value: "compact",
+    apply(v, t) {
+      t.coordinatorWebSocket = parseWebSocketUrl(v);
+    },
+  },
+  {
+    name: "PortMapping",
+    repeatable: false,
+    value: "compact",
+    apply(v, t) {
+      const m = v.toLowerCase();
+      if (m === "auto" || m === "true") t.portMapping = "auto";
+      else if (m === "off" || m === "false") t.portMapping = "off";
+      else throw new ValueError("must be auto or off");
+    },
+  },
+];
