@@ -1,0 +1,1 @@
+export { runKeyCommand, type KeyCommand } from "./commands.js";
