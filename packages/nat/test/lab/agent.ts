@@ -1,0 +1,67 @@
+// The client side of the lab tests, run inside the "lan" namespace by
+// LabAgent: each JSON line on stdin names an operation of the real package
+// code; each answer is one JSON line on stdout.
+import { createSocket, type Socket } from "node:dgram";
+import { createInterface } from "node:readline";
+import { StunClient, discoverNatBehavior, looksLikeStun } from "../../src/index.js";
+
+type Request = { id: number; op: string; [k: string]: unknown };
+
+const sockets = new Map<number, Socket>();
+const received = new Map<number, string[]>();
+
+async function bindUdp(port: number): Promise<Socket> {
+  const s = createSocket("udp4");
+  await new Promise<void>((resolve, reject) => {
+    s.once("error", reject);
+    s.bind(port, () => resolve());
+  });
+  return s;
+}
+
+const ops: Record<string, (r: Request) => Promise<unknown>> = {
+  async "stun-discover"(r) {
+    const sock = await bindUdp(0);
+    const client = new StunClient({ send: (bytes, to) => sock.send(bytes, to.port, to.address) });
+    sock.on("message", (msg, rinfo) => {
+      if (looksLikeStun(msg)) client.receive(msg, { family: 4, address: rinfo.address, port: rinfo.port });
+    });
+    try {
+      const local = { family: 4 as const, address: String(r.localAddress), port: sock.address().port };
+      return await discoverNatBehavior((server, opts) => client.binding(server, opts), { family: 4, address: String(r.server), port: Number(r.port) }, { local });
+    } finally {
+      client.close();
+      sock.close();
+    }
+  },
+  /** Listens on a UDP port and records what arrives (to prove a mapping forwards). */
+  async "udp-listen"(r) {
+    const port = Number(r.port);
+    const s = await bindUdp(port);
+    sockets.set(port, s);
+    received.set(port, []);
+    s.on("message", (m) => received.get(port)?.push(m.toString()));
+    return { port };
+  },
+  async "udp-received"(r) {
+    return received.get(Number(r.port)) ?? [];
+  },
+};
+
+const rl = createInterface({ input: process.stdin });
+rl.on("line", (line) => {
+  let req: Request;
+  try {
+    req = JSON.parse(line) as Request;
+  } catch {
+    return;
+  }
+  const op = ops[req.op];
+  const reply = (o: object): void => void process.stdout.write(JSON.stringify({ id: req.id, ...o }) + "\n");
+  if (op === undefined) return reply({ ok: false, error: `unknown op ${req.op}` });
+  op(req).then(
+    (result) => reply({ ok: true, result }),
+    (e: unknown) => reply({ ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }),
+  );
+});
+rl.on("close", () => process.exit(0));
