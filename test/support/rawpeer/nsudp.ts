@@ -22,6 +22,20 @@ rl.on("line", (line) => {
     const s = socks.get(c.id);
     for (const hex of c.hex) s.send(Buffer.from(hex, "hex"), c.port, c.address);
     out({ ev: "sent", id: c.id, seq: c.seq });
+  } else if (c.op === "flood") {
+    // Repeats the given datagrams for c.ms milliseconds, yielding to the kernel between bursts.
+    const s = socks.get(c.id);
+    const bufs = c.hex.map((h) => Buffer.from(h, "hex"));
+    const end = Date.now() + c.ms;
+    let count = 0;
+    const burst = () => {
+      if (Date.now() >= end) { out({ ev: "flooded", id: c.id, seq: c.seq, count }); return; }
+      let left = 64;
+      for (let i = 0; i < 64; i++) {
+        s.send(bufs[count++ % bufs.length], c.port, c.address, () => { if (--left === 0) setImmediate(burst); });
+      }
+    };
+    burst();
   } else if (c.op === "close") {
     socks.get(c.id)?.close(); socks.delete(c.id);
   }
@@ -38,7 +52,8 @@ export interface Datagram {
 }
 
 interface ChildEvent {
-  ev: "open" | "recv" | "error" | "sent";
+  ev: "open" | "recv" | "error" | "sent" | "flooded";
+  count?: number;
   id: number;
   port?: number;
   from?: string;
@@ -67,7 +82,18 @@ export class NsUdpSocket {
     return this.owner.sendFrom(this.id, list, address, port);
   }
 
+  /** Sends `data` round-robin for `ms` milliseconds as fast as the socket allows. */
+  flood(data: readonly Uint8Array[], address: string, port: number, ms: number): Promise<number> {
+    return this.owner.floodFrom(this.id, data, address, port, ms);
+  }
+
+  /** When true, received datagrams are only counted, not kept (floods draw huge numbers of replies). */
+  countOnly = false;
+  receivedCount = 0;
+
   deliver(d: Datagram): void {
+    this.receivedCount++;
+    if (this.countOnly) return;
     this.inbox.push(d);
     this.received.push(d);
     const w = this.waiters;
@@ -108,6 +134,7 @@ export class NsUdp {
   private readonly sockets = new Map<number, NsUdpSocket>();
   private readonly pendingOpen = new Map<number, { address: string; resolve: (s: NsUdpSocket) => void; reject: (e: Error) => void }>();
   private readonly pendingSend = new Map<number, () => void>();
+  private readonly pendingFlood = new Map<number, (count: number) => void>();
   private nextId = 1;
   private nextSeq = 1;
   private arrival = 0;
@@ -134,6 +161,10 @@ export class NsUdp {
       this.sockets.get(e.id)?.deliver({
         data: new Uint8Array(Buffer.from(e.hex ?? "", "hex")), from: e.from ?? "", port: e.port ?? 0, seq: ++this.arrival,
       });
+    } else if (e.ev === "flooded") {
+      const f = this.pendingFlood.get(e.seq ?? 0);
+      this.pendingFlood.delete(e.seq ?? 0);
+      f?.(e.count ?? 0);
     } else if (e.ev === "sent") {
       const f = this.pendingSend.get(e.seq ?? 0);
       this.pendingSend.delete(e.seq ?? 0);
@@ -162,6 +193,15 @@ export class NsUdp {
     return new Promise((resolve) => {
       this.pendingSend.set(seq, resolve);
       this.command({ op: "send", id, seq, address, port, hex: data.map((d) => Buffer.from(d).toString("hex")) });
+    });
+  }
+
+  /** Sends `data` round-robin from socket `id` for `ms` milliseconds; resolves with the datagram count. */
+  floodFrom(id: number, data: readonly Uint8Array[], address: string, port: number, ms: number): Promise<number> {
+    const seq = this.nextSeq++;
+    return new Promise((resolve) => {
+      this.pendingFlood.set(seq, resolve);
+      this.command({ op: "flood", id, seq, address, port, ms, hex: data.map((d) => Buffer.from(d).toString("hex")) });
     });
   }
 

@@ -1,0 +1,91 @@
+// Cookies under load (§5): a flood of initiations with a valid mac1 and garbage
+// contents puts the daemon under load; it must then answer initiations without
+// a valid mac2 with a cookie reply that opens with our last mac1, accept one
+// carrying mac2 = MAC(cookie, msg[0:132]), and answer a wrong mac2 with another
+// cookie reply. A second legitimate peer still connects during the flood.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { CheckLab, implsToCheck, PEER_TUNNEL_ADDRESS, TUN_ADDRESS } from "./lab.js";
+import { echoRequest, stampMacs, type RawPeer, type Session } from "../support/rawpeer/index.js";
+
+/** 148 random bytes with a type-1 header and a correct mac1: costs the daemon a DH before it can reject them. */
+function garbageInitiations(daemonStatic: Uint8Array, n: number): Uint8Array[] {
+  return Array.from({ length: n }, () => {
+    const m = new Uint8Array(randomBytes(148));
+    m.set([1, 0, 0, 0], 0);
+    stampMacs(m, daemonStatic, null);
+    return m;
+  });
+}
+
+/** Initiates until the daemon answers with a cookie reply (it is then under load); null if it never does. */
+async function untilCookie(peer: RawPeer, deadline: number): Promise<Uint8Array | null> {
+  while (Date.now() < deadline) {
+    const { bytes, pending } = peer.makeInitiation(null);
+    await peer.send(bytes);
+    const r = await peer.awaitResponse(pending, 1000);
+    if (r.kind === "cookie") return r.cookie;
+  }
+  return null;
+}
+
+/** Handshake that follows a cookie reply with one retry carrying mac2, as a real initiator's retransmit would. */
+async function connectUnderLoad(peer: RawPeer): Promise<{ session: Session; cookies: number }> {
+  let cookies = 0;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const { bytes, pending } = peer.makeInitiation();
+    await peer.send(bytes);
+    const r = await peer.awaitResponse(pending, 2000);
+    if (r.kind === "session") {
+      await peer.send(r.session.seal(new Uint8Array(0)));
+      return { session: r.session, cookies };
+    }
+    if (r.kind === "cookie") cookies++;
+  }
+  throw new Error("no session under load");
+}
+
+for (const impl of implsToCheck()) {
+  test(`${impl}: cookie reply under load, mac2 accepted, wrong mac2 refused, legitimate peers connect`, async (t) => {
+    const lab = await CheckLab.start(impl);
+    t.after(() => lab.close());
+    const peer = await lab.addRawPeer();
+    const other = await lab.addRawPeer({ allowedIps: ["10.77.0.3/32"] });
+    const daemonStatic = peer.daemonStatic;
+
+    const flooder = await lab.openSocket("127.0.0.2");
+    flooder.countOnly = true;
+    void flooder.flood(garbageInitiations(daemonStatic, 256), "127.0.0.1", lab.port, 25_000);
+
+    const cookie = await untilCookie(peer, Date.now() + 15_000);
+    assert.ok(cookie, "the flood put the daemon under load and it sent an authenticated cookie reply");
+    assert.equal(cookie.length, 16);
+
+    // mac2 with the cookie: accepted while still under load.
+    const { bytes, pending } = peer.makeInitiation(cookie);
+    await peer.send(bytes);
+    const accepted = await peer.awaitResponse(pending, 3000);
+    assert.equal(accepted.kind, "session", "initiation with a valid mac2 is answered with a response");
+    if (accepted.kind !== "session") return;
+    await peer.send(accepted.session.seal(new Uint8Array(0)));
+
+    // Negative control: a wrong mac2 gets another cookie reply, not a response.
+    const wrong = peer.makeInitiation(new Uint8Array(randomBytes(16)));
+    await peer.send(wrong.bytes);
+    const refused = await peer.awaitResponse(wrong.pending, 3000);
+    assert.equal(refused.kind, "cookie", "wrong mac2 under load draws a cookie reply");
+
+    // Another legitimate peer still gets through during the flood.
+    const { session, cookies } = await connectUnderLoad(other);
+    assert.ok(cookies >= 1, "the second peer went through the cookie exchange too");
+    await other.send(session.seal(echoRequest("10.77.0.3", TUN_ADDRESS, 5, 1, 38)));
+    assert.ok(await other.receive(session), "its traffic flows");
+
+    // And the first peer's session carries data too.
+    await peer.send(accepted.session.seal(echoRequest(PEER_TUNNEL_ADDRESS, TUN_ADDRESS, 5, 2, 38)));
+    assert.ok(await peer.receive(accepted.session));
+    assert.ok(flooder.receivedCount > 0, "the flood itself was answered with cookie replies");
+    lab.assertAlive();
+  });
+}
