@@ -1,8 +1,8 @@
 // The UAPI socket: a UNIX stream socket at /var/run/wireguard/IFNAME.sock
 // speaking the text protocol (UapiSession) to wg, wg-quick and friends.
-// Requests on one connection run strictly one after another; different
-// connections interleave only between whole requests because each request
-// runs to completion before the next is read.
+// Requests on one connection run strictly one after another, and a
+// server-wide lock keeps requests from different connections from
+// interleaving (a set awaits its rebind), like wireguard-go's ipcMutex.
 import { createServer, type Server, type Socket } from "node:net";
 import { chmodSync, mkdirSync, statSync, unlinkSync, watch, type FSWatcher } from "node:fs";
 import { UapiSession, DEFAULT_UAPI_LIMITS, type DeviceControl, type Logger, type UapiLimits, type SessionOutput } from "@plug/wireguard";
@@ -27,6 +27,7 @@ export class UapiServer {
   private watcher: FSWatcher | null = null;
   private closed = false;
   private readonly connections = new Set<Socket>();
+  private lock: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly path: string,
@@ -109,6 +110,12 @@ export class UapiServer {
     });
   }
 
+  private exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(f, f);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
   private serve(conn: Socket, opts: UapiServerOptions, limits: UapiLimits): void {
     if (this.closed) {
       conn.destroy();
@@ -122,7 +129,7 @@ export class UapiServer {
       queue = queue
         .then(async () => {
           if (done) return;
-          const out = await f();
+          const out = await this.exclusive(f);
           if (out.reply !== "") conn.write(out.reply);
           if (out.close) {
             done = true;
