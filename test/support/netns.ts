@@ -448,6 +448,7 @@ export class Lab {
   readonly daemons: Daemon[] = [];
   private readonly interfaces: string[] = [];
   private readonly cleanups: (() => Promise<void>)[] = [];
+  private readonly foreign: string[] = [];
   private closed = false;
 
   private constructor(
@@ -477,6 +478,17 @@ export class Lab {
   ifname(tag: string): string {
     const name = `${this.id}${tag}`;
     if (name.length > 15) throw new Error(`interface name ${name} longer than 15 characters`);
+    return name;
+  }
+
+  /**
+   * Reserves an interface name for a daemon the lab does not spawn itself (e.g. one wg-quick
+   * starts): its UAPI socket is removed at close, and any process still serving the name is ended.
+   */
+  reserveInterface(tag: string): string {
+    const name = this.ifname(tag);
+    this.interfaces.push(name);
+    this.foreign.push(name);
     return name;
   }
 
@@ -548,6 +560,7 @@ export class Lab {
       }
     }
     await Promise.all(this.daemons.map((d) => d.stop()));
+    for (const name of this.foreign) for (const pid of foreignPids(name)) killPid(pid);
     for (const ns of this.namespaces) await run("ip", ["netns", "del", ns.name], { allowFailure: true });
     this.removeLeftovers();
     liveLabs.delete(this);
@@ -557,6 +570,7 @@ export class Lab {
     if (this.closed) return;
     this.closed = true;
     for (const d of this.daemons) d.killSync();
+    for (const name of this.foreign) for (const pid of foreignPids(name)) killPid(pid);
     for (const ns of this.namespaces) {
       try {
         execFileSync("ip", ["netns", "del", ns.name], { stdio: "ignore" });
@@ -580,6 +594,27 @@ export class Lab {
       // A TUN left in the host namespace (daemon killed before the move) dies with its fd.
     }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Pids of daemons serving interface `name` that the lab did not spawn directly (wg-quick's
+ * daemonised children). The name carries the lab's unique prefix, so these are ours.
+ */
+export function foreignPids(name: string): number[] {
+  try {
+    const out = execFileSync("pgrep", ["-f", `(wireguard-go|plugd).* ${name}( |$)`], { encoding: "utf8" });
+    return out.split("\n").filter((l) => l.trim() !== "").map(Number).filter((p) => p !== process.pid);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+function killPid(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // exited meanwhile
   }
 }
 
