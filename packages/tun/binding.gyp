@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "plug_tun",
+      "sources": ["native/tun.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]
+    }
+  ]
+}

@@ -1,0 +1,48 @@
+// The compiled addon (native/tun.c) and the shape of what it exports. Loaded
+// lazily so that importing @plug/tun for its types never needs the addon.
+import { createRequire } from "node:module";
+import { TunError } from "./types.js";
+
+/** Opaque handle of an active poll; stopPoll on it is idempotent. */
+export type PollHandle = object & { readonly __brand: "PollHandle" };
+
+/** The native Error shape: code is the errno name ("EBUSY"), errno the number. */
+export interface NativeError extends Error {
+  readonly code: string;
+  readonly errno: number;
+}
+
+export interface NativeBinding {
+  open(name: string): [fd: number, name: string];
+  close(fd: number): void;
+  /** stats = [written, droppedFull, droppedError], updated in place. */
+  write(fd: number, packets: readonly Uint8Array[], stats: Float64Array): number;
+  startPoll(fd: number, onPackets: (packets: Buffer[]) => void, onError: (err: NativeError) => void): PollHandle;
+  stopPoll(handle: PollHandle): void;
+  setSocketMark(fd: number, mark: number): void;
+  getSocketMark(fd: number): number;
+  setMtu(name: string, mtu: number): void;
+  getMtu(name: string): number;
+  setUp(name: string): void;
+}
+
+let binding: NativeBinding | undefined;
+
+export function native(): NativeBinding {
+  if (binding !== undefined) return binding;
+  const require = createRequire(import.meta.url);
+  try {
+    // Same relative path from src/ (tsx) and dist/ (compiled).
+    binding = require("../build/Release/plug_tun.node") as NativeBinding;
+  } catch (err) {
+    throw new TunError(
+      `the @plug/tun native addon is not built (${(err as Error).message}); run "npm ci" at the repo root or "npx node-gyp rebuild -C packages/tun"`,
+      "ENOADDON",
+    );
+  }
+  return binding;
+}
+
+export function isNativeError(err: unknown): err is NativeError {
+  return err instanceof Error && typeof (err as Partial<NativeError>).code === "string";
+}

@@ -1,0 +1,171 @@
+// Opening a Linux TUN device (IFF_TUN | IFF_NO_PI, non-blocking) and the
+// TunDevice the WireGuard device drives. Reads arrive in batches from the
+// addon's event-loop poll; writes are one write() per packet and never block.
+import { isNativeError, native, type PollHandle } from "./native.js";
+import { TunError, type TunDevice } from "./types.js";
+
+/** Linux IFNAMSIZ is 16 including the terminating NUL. */
+export const MAX_INTERFACE_NAME_LENGTH = 15;
+
+export interface TunStats {
+  /** Packets read from the device and handed to onPackets. */
+  readonly rxPackets: number;
+  /** onPackets calls (one per drained batch). */
+  readonly rxBatches: number;
+  readonly txPackets: number;
+  /** Dropped because the kernel's queue was full (EAGAIN). */
+  readonly txDroppedFull: number;
+  /** Dropped because the kernel refused the frame (e.g. not an IP packet) or the device was closed. */
+  readonly txDroppedError: number;
+}
+
+export interface LinuxTunDevice extends TunDevice {
+  stats(): TunStats;
+  readonly closed: boolean;
+}
+
+/** Throws TunError with an actionable message for a name the kernel would refuse. */
+export function validateInterfaceName(name: string): void {
+  const bytes = Buffer.byteLength(name);
+  if (bytes === 0) throw new TunError("interface name is empty", "EINVAL");
+  if (bytes > MAX_INTERFACE_NAME_LENGTH) {
+    throw new TunError(
+      `interface name "${name}" is too long: ${bytes} bytes, Linux allows at most ${MAX_INTERFACE_NAME_LENGTH}`,
+      "ENAMETOOLONG",
+    );
+  }
+  // The kernel's dev_valid_name() rules.
+  if (name === "." || name === ".." || /[/:\s]/.test(name)) {
+    throw new TunError(`interface name "${name}" is invalid: no "/", ":", whitespace, "." or ".."`, "EINVAL");
+  }
+}
+
+function openError(name: string, err: unknown): TunError {
+  if (!isNativeError(err)) return new TunError(`cannot open TUN device "${name}": ${String(err)}`, "EUNKNOWN");
+  switch (err.code) {
+    case "ENOENT":
+    case "ENODEV":
+    case "ENXIO":
+      return new TunError(
+        `cannot open TUN device "${name}": /dev/net/tun is missing: load the tun module or create the device node (modprobe tun; mkdir -p /dev/net && mknod /dev/net/tun c 10 200)`,
+        err.code,
+      );
+    case "EPERM":
+    case "EACCES":
+      return new TunError(`creating TUN device "${name}" needs root or CAP_NET_ADMIN (${err.message})`, err.code);
+    case "EBUSY":
+      return new TunError(`TUN device name "${name}" is in use: another process has it open`, err.code);
+    case "EINVAL":
+      return new TunError(
+        `cannot create TUN device "${name}": the name is invalid or an interface of another type already has it`,
+        err.code,
+      );
+    case "ENAMETOOLONG":
+      return new TunError(`interface name "${name}" is too long for Linux`, err.code);
+    default:
+      return new TunError(`cannot open TUN device "${name}": ${err.message}`, err.code);
+  }
+}
+
+class NativeTunDevice implements LinuxTunDevice {
+  readonly name: string;
+  readonly fd: number;
+  private poll: PollHandle | undefined;
+  private packetHandler: ((packets: Buffer[]) => void) | undefined;
+  private errorHandler: ((err: Error) => void) | undefined;
+  private pendingError: Error | undefined;
+  private failed = false;
+  private isClosed = false;
+  private rxPackets = 0;
+  private rxBatches = 0;
+  private closedWriteDrops = 0;
+  // [written, droppedFull, droppedError], updated in place by the addon.
+  private readonly txStats = new Float64Array(3);
+
+  constructor(fd: number, name: string) {
+    this.fd = fd;
+    this.name = name;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  onPackets(handler: (packets: Buffer[]) => void): void {
+    this.packetHandler = handler;
+    // Polling starts with the first handler so no packet is read and lost
+    // before anyone listens.
+    if (this.poll === undefined && !this.isClosed && !this.failed) {
+      this.poll = native().startPoll(this.fd, (packets) => this.deliver(packets), (err) => this.fail(err));
+    }
+  }
+
+  onError(handler: (err: Error) => void): void {
+    this.errorHandler = handler;
+    if (this.pendingError !== undefined) {
+      const err = this.pendingError;
+      this.pendingError = undefined;
+      handler(err);
+    }
+  }
+
+  write(packets: readonly Uint8Array[]): number {
+    // The fd number may already belong to another file after close.
+    if (this.isClosed) {
+      this.closedWriteDrops += packets.length;
+      return 0;
+    }
+    return native().write(this.fd, packets, this.txStats);
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    if (this.poll !== undefined) native().stopPoll(this.poll);
+    this.poll = undefined;
+    native().close(this.fd);
+  }
+
+  stats(): TunStats {
+    return {
+      rxPackets: this.rxPackets,
+      rxBatches: this.rxBatches,
+      txPackets: this.txStats[0] ?? 0,
+      txDroppedFull: this.txStats[1] ?? 0,
+      txDroppedError: (this.txStats[2] ?? 0) + this.closedWriteDrops,
+    };
+  }
+
+  private deliver(packets: Buffer[]): void {
+    this.rxPackets += packets.length;
+    this.rxBatches++;
+    this.packetHandler?.(packets);
+  }
+
+  private fail(err: Error): void {
+    // The addon has already stopped polling; the fd stays open until close().
+    this.failed = true;
+    this.poll = undefined;
+    const code = isNativeError(err) ? err.code : "EIO";
+    const wrapped = new TunError(`TUN device "${this.name}" failed: ${err.message} (was it deleted?)`, code);
+    if (this.errorHandler !== undefined) this.errorHandler(wrapped);
+    else this.pendingError = wrapped;
+  }
+}
+
+/**
+ * Creates (or attaches to a persistent) TUN device. The name may contain "%d"
+ * for the kernel to number it; `device.name` is the name actually assigned.
+ * The device is removed by the kernel when closed unless it was made persistent.
+ */
+export function openTun(name: string): LinuxTunDevice {
+  validateInterfaceName(name);
+  let opened: [number, string];
+  try {
+    opened = native().open(name);
+  } catch (err) {
+    if (err instanceof TunError) throw err;
+    throw openError(name, err);
+  }
+  return new NativeTunDevice(opened[0], opened[1]);
+}

@@ -1,0 +1,263 @@
+// The TUN addon against the real kernel: each device is created by this
+// process, moved into a namespace of our own and configured there, so the
+// fd keeps working while all traffic stays inside the namespace.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { randomBytes } from "node:crypto";
+import { closeSync, openSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { getSocketMark, getMtu, openTun, setMtu, setSocketMark, TunError, type LinuxTunDevice } from "../src/index.js";
+import { Netns, uniqueName, waitFor } from "./support/netns.js";
+import { icmpEcho, ipv4, parseIpv4, parseUdp, PROTO_ICMP, PROTO_UDP } from "./support/ipv4.js";
+
+const LOCAL = "10.77.0.1";
+const PEER = "10.77.0.2";
+const PORT = 9999;
+
+const fixture = (file: string): string => fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url));
+
+/** Runs a fixture under tsx, optionally wrapped (unshare/setpriv); resolves with its exit code and stdout. */
+function runFixture(wrapper: readonly string[], file: string, arg: string): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const argv = [...wrapper, process.execPath, "--import", "tsx", fixture(file), arg];
+    const child = spawn(argv[0] ?? "", argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stdout }));
+  });
+}
+
+/** UDP datagrams toward PEER:PORT among the packets read, as their payload text. */
+function udpPayloads(packets: readonly Buffer[]): string[] {
+  const out: string[] = [];
+  for (const p of packets) {
+    const ip = parseIpv4(p);
+    if (ip === null || ip.protocol !== PROTO_UDP || ip.destination !== PEER) continue;
+    const udp = parseUdp(ip.payload);
+    if (udp !== null && udp.destinationPort === PORT) out.push(udp.data.toString());
+  }
+  return out;
+}
+
+describe("TUN device in a namespace", { timeout: 20_000 }, () => {
+  let ns: Netns;
+  const open: LinuxTunDevice[] = [];
+
+  before(() => {
+    ns = new Netns();
+  });
+  after(() => {
+    for (const d of open) d.close();
+    ns.destroy();
+  });
+
+  // One device at a time: they all take the same address, and the route
+  // must lead to the device under test.
+  function device(): LinuxTunDevice {
+    for (const d of open) d.close();
+    const d = openTun(uniqueName());
+    open.push(d);
+    ns.adopt(d.name, `${LOCAL}/24`);
+    return d;
+  }
+
+  it("reads a UDP datagram and a ping sent toward a routed address as raw IPv4 packets", async () => {
+    const tun = device();
+    const received: Buffer[] = [];
+    tun.onPackets((packets) => received.push(...packets));
+    const marker = `plug-${randomBytes(4).toString("hex")}`;
+    ns.exec(["bash", "-c", `printf %s ${marker} > /dev/udp/${PEER}/${PORT}`]);
+    ns.execBlocking(["ping", "-c", "1", "-W", "1", PEER]);
+    await waitFor(() => received.some((p) => parseIpv4(p)?.protocol === PROTO_ICMP));
+    await waitFor(() => udpPayloads(received).length > 0);
+
+    assert.deepEqual(udpPayloads(received), [marker]);
+    const udp = received.map(parseIpv4).find((p) => p?.protocol === PROTO_UDP && p.destination === PEER);
+    assert.equal(udp?.source, LOCAL, "no packet-information header: byte 0 is the IP version");
+    const ping = received.map(parseIpv4).find((p) => p?.protocol === PROTO_ICMP);
+    assert.equal(ping?.destination, PEER);
+    assert.equal(ping?.payload[0], 8, "ICMP echo request");
+  });
+
+  it("writes an ICMP echo request and reads the kernel's echo reply", async () => {
+    const tun = device();
+    const received: Buffer[] = [];
+    tun.onPackets((packets) => received.push(...packets));
+    const data = randomBytes(24);
+    const request = ipv4(PROTO_ICMP, PEER, LOCAL, icmpEcho(8, 0x1234, 7, data));
+
+    assert.equal(tun.write([request]), 1);
+    await waitFor(() => received.some((p) => parseIpv4(p)?.protocol === PROTO_ICMP));
+
+    const reply = received.map(parseIpv4).find((p) => p?.protocol === PROTO_ICMP);
+    assert.ok(reply);
+    assert.equal(reply.source, LOCAL);
+    assert.equal(reply.destination, PEER);
+    assert.deepEqual(reply.payload, icmpEcho(0, 0x1234, 7, data));
+    assert.equal(tun.stats().txPackets, 1);
+  });
+
+  it("drains a backlog in batches of at most 128 packets", async () => {
+    const tun = device();
+    const batches: number[] = [];
+    const payloads: string[] = [];
+    tun.onPackets((packets) => {
+      const ours = udpPayloads(packets);
+      if (ours.length > 0) batches.push(ours.length);
+      payloads.push(...ours);
+      assert.ok(packets.length <= 128);
+    });
+    // spawnSync blocks this event loop, so all 300 datagrams queue up in the
+    // kernel (tun queue: 500) before the poll gets a chance to fire.
+    ns.execBlocking(["bash", "-c", `for i in $(seq 1 300); do printf %s $i > /dev/udp/${PEER}/${PORT}; done`]);
+    await waitFor(() => payloads.length >= 300);
+
+    assert.deepEqual(payloads, Array.from({ length: 300 }, (_, i) => String(i + 1)));
+    assert.ok(batches.length <= 4, `300 queued packets came in ${batches.length} callbacks`);
+    assert.equal(Math.max(...batches), 128);
+  });
+
+  it("drops and counts a frame the kernel refuses, and keeps writing", async () => {
+    const tun = device();
+    const garbage = new Uint8Array([0x12, 0x34, 0x56]);
+    const request = ipv4(PROTO_ICMP, PEER, LOCAL, icmpEcho(8, 1, 1, new Uint8Array(8)));
+    assert.equal(tun.write([garbage, request]), 1);
+    assert.equal(tun.stats().txDroppedError, 1);
+    assert.equal(tun.stats().txPackets, 1);
+  });
+
+  it("reports EBADFD through onError when the interface is deleted", async () => {
+    const tun = device();
+    const errors: Error[] = [];
+    tun.onPackets(() => undefined);
+    tun.onError((err) => errors.push(err));
+    ns.ip(["link", "del", tun.name]);
+    await waitFor(() => errors.length > 0);
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0] instanceof TunError);
+    assert.equal((errors[0] as TunError).code, "EBADFD");
+    tun.close();
+    assert.equal(tun.write([new Uint8Array(20)]), 0, "writes after close never reach a reused fd");
+  });
+
+  it("sets and gets the MTU through ioctl", () => {
+    const tun = openTun(uniqueName());
+    try {
+      setMtu(tun.name, 1380);
+      assert.equal(getMtu(tun.name), 1380);
+      assert.equal(execFileSync("cat", [`/sys/class/net/${tun.name}/mtu`], { encoding: "utf8" }).trim(), "1380");
+    } finally {
+      tun.close();
+    }
+  });
+});
+
+describe("TUN lifecycle", { timeout: 20_000 }, () => {
+  it("lets the process exit by itself after close()", async () => {
+    const name = uniqueName();
+    const { code, stdout } = await runFixture([], "open-and-close.ts", name);
+    assert.equal(code, 0);
+    const result = JSON.parse(stdout) as { name: string; closed: boolean; written: number; stats: { txDroppedError: number } };
+    assert.equal(result.name, name);
+    assert.equal(result.closed, true);
+    assert.equal(result.written, 0);
+    assert.equal(result.stats.txDroppedError, 1);
+  });
+
+  it("removes the interface when closed", () => {
+    const tun = openTun(uniqueName());
+    assert.match(execFileSync("ip", ["link", "show", "dev", tun.name], { encoding: "utf8" }), new RegExp(tun.name));
+    tun.close();
+    assert.throws(() => execFileSync("ip", ["link", "show", "dev", tun.name], { stdio: "ignore" }));
+  });
+});
+
+describe("TUN open errors", { timeout: 20_000 }, () => {
+  it("rejects a name longer than 15 bytes before touching the kernel", () => {
+    assert.throws(() => openTun("ptn-name-too-long0"), (err: unknown) => {
+      assert.ok(err instanceof TunError);
+      assert.equal(err.code, "ENAMETOOLONG");
+      assert.match(err.message, /at most 15/);
+      return true;
+    });
+  });
+
+  it("rejects names the kernel would refuse", () => {
+    for (const bad of ["", "a/b", "a b", ".."]) {
+      assert.throws(() => openTun(bad), (err: unknown) => err instanceof TunError && err.code === "EINVAL");
+    }
+  });
+
+  it("says the name is in use when another fd holds the device", () => {
+    const first = openTun(uniqueName());
+    try {
+      // A second attach to a (non-multiqueue) device that is open is refused with EBUSY.
+      assert.throws(() => openTun(first.name), (err: unknown) => {
+        assert.ok(err instanceof TunError);
+        assert.equal(err.code, "EBUSY");
+        assert.match(err.message, /in use/);
+        return true;
+      });
+    } finally {
+      first.close();
+    }
+  });
+
+  it("explains a missing /dev/net/tun", async () => {
+    // A private mount namespace with an empty /dev/net: the real ENOENT.
+    const { stdout } = await runFixture(
+      ["unshare", "--mount", "--propagation", "private", "sh", "-c", 'mount -t tmpfs none /dev/net && exec "$@"', "sh"],
+      "open-error.ts",
+      uniqueName(),
+    );
+    const result = JSON.parse(stdout) as { isTunError: boolean; code: string; message: string };
+    assert.equal(result.isTunError, true);
+    assert.equal(result.code, "ENOENT");
+    assert.match(result.message, /load the tun module or create the device node/);
+  });
+
+  it("explains missing privileges", async () => {
+    const { stdout } = await runFixture(
+      ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"],
+      "open-error.ts",
+      uniqueName(),
+    );
+    const result = JSON.parse(stdout) as { isTunError: boolean; code: string; message: string };
+    assert.equal(result.isTunError, true);
+    // EACCES where /dev/net/tun is 0600, EPERM from TUNSETIFF where it is 0666.
+    assert.match(result.code, /^(EPERM|EACCES)$/);
+    assert.match(result.message, /needs root or CAP_NET_ADMIN/);
+  });
+});
+
+describe("SO_MARK", () => {
+  it("sets the fwmark on a UDP socket, visible to getsockopt and ss", async () => {
+    const socket = createSocket("udp4");
+    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+    try {
+      const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
+      assert.ok(fd > 0);
+      setSocketMark(fd, 0xca6c);
+      assert.equal(getSocketMark(fd), 0xca6c);
+      const port = socket.address().port;
+      const ss = execFileSync("ss", ["-uane", "sport", "=", `:${port}`], { encoding: "utf8" });
+      assert.match(ss, /fwmark:0xca6c/);
+      setSocketMark(fd, 0);
+      assert.equal(getSocketMark(fd), 0);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("fails clearly on something that is not a socket", () => {
+    const fd = openSync("/dev/null", "r");
+    try {
+      assert.throws(() => setSocketMark(fd, 1), (err: unknown) => err instanceof TunError && err.code === "ENOTSOCK");
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
