@@ -97,7 +97,7 @@ test("transaction retransmits on the RFC 5389 schedule and times out at 39.5 s",
 test("transaction ignores responses with another transaction id", () => {
   const tx = new StunTransaction(server, { transactionId: tid }, 0);
   const otherId = Uint8Array.from(tid);
-  otherId[11] ^= 1;
+  otherId[11] = (otherId[11] ?? 0) ^ 1;
   const mapped: Endpoint = { family: 4, address: "203.0.113.10", port: 5 };
   assert.equal(tx.receive(response(otherId, mapped), server, 10).kind, "none");
   const step = tx.receive(response(tid, mapped), server, 20);

@@ -3,7 +3,27 @@
 // code; each answer is one JSON line on stdout.
 import { createSocket, type Socket } from "node:dgram";
 import { createInterface } from "node:readline";
-import { StunClient, discoverNatBehavior, looksLikeStun } from "../../src/index.js";
+import { PmpPcpClient, StunClient, discoverNatBehavior, looksLikeStun } from "../../src/index.js";
+import type { MappingEvent, MappingKeeper, PmpPcpProtocol, TransportProtocol } from "../../src/index.js";
+
+const keepers = new Map<number, MappingKeeper>();
+const events = new Map<number, MappingEvent[]>();
+let nextHandle = 1;
+
+function keeperFor(r: Request): MappingKeeper {
+  const k = keepers.get(Number(r.handle));
+  if (k === undefined) throw new Error(`no keeper ${String(r.handle)}`);
+  return k;
+}
+
+/** Resolves once `count` events of `kind` have been seen for the handle (bounded by the caller's timeout). */
+async function waitForEvents(handle: number, kind: MappingEvent["kind"], count: number): Promise<MappingEvent[]> {
+  for (;;) {
+    const list = events.get(handle) ?? [];
+    if (list.filter((e) => e.kind === kind).length >= count) return list;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 type Request = { id: number; op: string; [k: string]: unknown };
 
@@ -33,6 +53,34 @@ const ops: Record<string, (r: Request) => Promise<unknown>> = {
       client.close();
       sock.close();
     }
+  },
+  async "pmp-pcp-map"(r) {
+    const handle = nextHandle++;
+    events.set(handle, []);
+    const client = new PmpPcpClient({
+      gateway: String(r.gateway),
+      request: { protocol: String(r.protocol ?? "udp") as TransportProtocol, internalPort: Number(r.internalPort), lifetimeSeconds: Number(r.lifetime ?? 3600) },
+      protocols: r.protocols as PmpPcpProtocol[],
+      onEvent: (e) => events.get(handle)?.push(e),
+    });
+    keepers.set(handle, client);
+    const mapping = await client.start();
+    return { handle, mapping };
+  },
+  /** Renews now and waits for the resulting mapping. */
+  async renew(r) {
+    const handle = Number(r.handle);
+    const before = (events.get(handle) ?? []).filter((e) => e.kind === "mapped").length;
+    keeperFor(r).renewNow();
+    return waitForEvents(handle, "mapped", before + 1);
+  },
+  async stop(r) {
+    await keeperFor(r).stop();
+    keepers.delete(Number(r.handle));
+    return events.get(Number(r.handle)) ?? [];
+  },
+  async events(r) {
+    return events.get(Number(r.handle)) ?? [];
   },
   /** Listens on a UDP port and records what arrives (to prove a mapping forwards). */
   async "udp-listen"(r) {

@@ -135,6 +135,24 @@ export class Lab {
     await this.waitFor("miniupnpd ready", () => /Listening for NAT-PMP\/PCP/.test(this.log("miniupnpd")) && /HTTP listening on port/.test(this.log("miniupnpd")));
   }
 
+  /** A gateway reboot: the daemon dies, its rules vanish, a new one starts with a fresh epoch. */
+  async restartMiniupnpd(): Promise<void> {
+    const old = this.children.find((c) => c.spawnargs.includes("miniupnpd") && c.exitCode === null);
+    if (old?.pid !== undefined) {
+      const exited = new Promise<void>((resolve) => old.once("exit", () => resolve()));
+      process.kill(old.pid, "SIGKILL");
+      await exited;
+    }
+    for (const chain of ["miniupnpd", "prerouting_miniupnpd", "postrouting_miniupnpd"]) this.exec(this.rtr, "nft", "flush", "chain", "inet", this.id, chain);
+    await this.startMiniupnpd();
+  }
+
+  /** One UDP datagram from the lab internet (203.0.113.1) to the router's public address. */
+  sendFromWan(port: number, text: string): void {
+    const js = `const s=require("dgram").createSocket("udp4");s.bind(0,"${WAN_SERVER}",()=>s.send(${JSON.stringify(text)},${port},"${ROUTER_WAN}",()=>s.close()))`;
+    this.exec(this.wan, process.execPath, "-e", js);
+  }
+
   log(name: string): string {
     return this.logs.get(name) ?? "";
   }

@@ -1,0 +1,79 @@
+// PCP and NAT-PMP against the real miniupnpd in a namespace router: mapping
+// created, visible in miniupnpd's list and nftables, forwards a WAN packet to
+// the LAN host, renews, survives a gateway reboot, and is deleted on stop.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Lab, LAN_HOST, ROUTER_LAN, ROUTER_WAN } from "./lab/netns-lab.js";
+import { LabAgent } from "./lab/agent-client.js";
+import type { MappingEvent, PortMapping } from "../src/index.js";
+
+async function eventually(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+function redirect(lab: Lab, m: PortMapping): boolean {
+  return lab.routerRules().includes(`dport ${m.externalPort} dnat ip to ${LAN_HOST}:${m.internalPort}`);
+}
+
+for (const protocol of ["pcp", "nat-pmp"] as const) {
+  test(`${protocol}: map, forward, renew, delete against miniupnpd`, async (t) => {
+    const lab = new Lab({ miniupnpd: true });
+    t.after(() => lab.close());
+    await lab.start();
+    const agent = new LabAgent(lab.lan);
+    t.after(() => agent.close());
+
+    const internalPort = 41000;
+    await agent.call("udp-listen", { port: internalPort });
+    const { handle, mapping } = await agent.call<{ handle: number; mapping: PortMapping }>("pmp-pcp-map", {
+      gateway: ROUTER_LAN,
+      internalPort,
+      lifetime: 600,
+      protocols: protocol === "pcp" ? ["pcp"] : ["nat-pmp"],
+    });
+    assert.equal(mapping.method, protocol);
+    assert.equal(mapping.externalAddress, ROUTER_WAN);
+    assert.ok(mapping.externalPort > 0);
+    assert.ok(mapping.lifetimeSeconds > 0 && mapping.lifetimeSeconds <= 600);
+    assert.ok(redirect(lab, mapping), lab.routerRules());
+    // The reference client sees it in miniupnpd's own list.
+    assert.match(lab.exec(lab.lan, "upnpc", "-i", "-l"), new RegExp(`UDP\\s+${mapping.externalPort}->${LAN_HOST}:${internalPort}`));
+
+    lab.sendFromWan(mapping.externalPort, "through the mapping");
+    await eventually("the WAN packet at the LAN host", async () => (await agent.call<string[]>("udp-received", { port: internalPort })).includes("through the mapping"));
+
+    const afterRenew = await agent.call<MappingEvent[]>("renew", { handle });
+    const renewed = afterRenew.filter((e): e is Extract<MappingEvent, { kind: "mapped" }> => e.kind === "mapped");
+    assert.equal(renewed.length, 2);
+    assert.equal(renewed[1]?.mapping.externalPort, mapping.externalPort);
+    assert.ok((renewed[1]?.mapping.obtainedAtMs ?? 0) > mapping.obtainedAtMs);
+
+    const final = await agent.call<MappingEvent[]>("stop", { handle });
+    assert.equal(final.at(-1)?.kind, "deleted");
+    assert.equal(redirect(lab, mapping), false, lab.routerRules());
+  });
+}
+
+test("pcp: a gateway reboot is detected through the epoch and the mapping re-created", async (t) => {
+  const lab = new Lab({ miniupnpd: true });
+  t.after(() => lab.close());
+  await lab.start();
+  const agent = new LabAgent(lab.lan);
+  t.after(() => agent.close());
+  const { handle, mapping } = await agent.call<{ handle: number; mapping: PortMapping }>("pmp-pcp-map", { gateway: ROUTER_LAN, internalPort: 41001, lifetime: 600 });
+  assert.equal(mapping.method, "pcp");
+  // Let the old epoch advance so the restarted daemon's is visibly behind it.
+  await new Promise((r) => setTimeout(r, 3000));
+  await lab.restartMiniupnpd();
+  assert.equal(redirect(lab, mapping), false);
+  const events = await agent.call<MappingEvent[]>("renew", { handle });
+  assert.deepEqual(events.map((e) => e.kind), ["mapped", "lost", "mapped"]);
+  const again = events.at(-1);
+  assert.ok(again?.kind === "mapped" && redirect(lab, again.mapping), lab.routerRules());
+  await agent.call("stop", { handle });
+});
