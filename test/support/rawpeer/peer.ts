@@ -112,7 +112,7 @@ export class RawPeer {
   }
 
   /** Responder role: waits for the daemon's initiation, answers it, and returns the (unconfirmed) session. */
-  async respond(timeoutMs = 10000): Promise<{ session: Session; initiation: Datagram } | null> {
+  async respond(timeoutMs = 10000): Promise<{ session: Session; initiation: Datagram; response: Uint8Array } | null> {
     const d = await this.socket.next((x) => messageType(x.data) === 1, timeoutMs);
     if (!d) return null;
     const consumed = consumeInitiation(this.identity, d.data);
@@ -121,7 +121,7 @@ export class RawPeer {
       consumed, psk: this.psk, ephemeralPrivate: clampPrivateKey(randomBytes(32)), sender: randomIndex(), cookie: this.cookie,
     });
     await this.send(bytes);
-    return { session: new Session(keypair), initiation: d };
+    return { session: new Session(keypair), initiation: d, response: bytes };
   }
 
   /** Next transport message on `session` that authenticates (others stay queued). */
