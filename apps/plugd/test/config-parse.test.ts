@@ -173,11 +173,11 @@ test("reserved coordination keys are parsed and validated", () => {
 
 // Every error: exact "file:line: message" and the key it names.
 const errorCases: Array<[string, string, number, string, string | undefined]> = [
-  ["key outside a section", "ListenPort = 1\n", 1, 'key "ListenPort" appears before any [Interface] or [Peer] section', undefined],
+  ["key outside a section", "ListenPort = 1\n", 1, 'key "ListenPort" appears before any [Interface] or [Peer] section', "ListenPort"],
   ["unknown section", "[Interface]\n[Peers]\n", 2, "unknown section; expected [Interface] or [Peer]", undefined],
-  ["unknown key", "[Interface]\n\nListenPrt = 1\n", 3, 'unknown key "ListenPrt" in [Interface]', undefined],
-  ["wg-quick key in [Peer]", `[Peer]\nPublicKey=${PUB}\nAddress=10.0.0.1\n`, 3, 'unknown key "Address" in [Peer]', undefined],
-  ["peer key in [Interface]", "[Interface]\nEndpoint=1.2.3.4:5\n", 2, 'unknown key "Endpoint" in [Interface]', undefined],
+  ["unknown key", "[Interface]\n\nListenPrt = 1\n", 3, 'unknown key "ListenPrt" in [Interface]', "ListenPrt"],
+  ["wg-quick key in [Peer]", `[Peer]\nPublicKey=${PUB}\nAddress=10.0.0.1\n`, 3, 'unknown key "Address" in [Peer]', "Address"],
+  ["peer key in [Interface]", "[Interface]\nEndpoint=1.2.3.4:5\n", 2, 'unknown key "Endpoint" in [Interface]', "Endpoint"],
   ["no equals sign", "[Interface]\nListenPort 51820\n", 2, "expected a [Section] header or Key = Value", undefined],
   ["duplicate key", "[Interface]\nListenPort=1\nlistenport=2\n", 3, "ListenPort is already set on line 2", "ListenPort"],
   ["duplicate [Interface]", "[Interface]\n[Peer]\nPublicKey=" + PUB + "\n[Interface]\n", 4, "duplicate [Interface] section (first on line 1)", undefined],

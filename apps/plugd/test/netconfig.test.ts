@@ -6,11 +6,11 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { DeviceControl, Logger } from "@plug/wireguard";
+import { formatPrefix, keyFromBase64, keyToBase64, parsePrefix, type DeviceControl, type Logger } from "@plug/wireguard";
 import { parseConfig } from "../src/config/index.js";
 import {
   fullTunnelMark,
@@ -247,3 +247,55 @@ test("DNS goes to resolvconf on stdin exactly as wg-quick sends it, and is remov
   );
 });
 
+
+test("SaveConfig writes the live state back to the file (0600) on the way down", async (t) => {
+  const { ns, ifname, dir, ip } = await lab(t);
+  const path = join(dir, "wg7.conf");
+  const text = `[Interface]\nAddress = 10.78.0.1/24\nMTU = 1400\nSaveConfig = true\nPostUp = true\nListenPort = 1\n[Peer]\nPublicKey = ${PUB_A}\nAllowedIPs = 10.79.0.0/16\n`;
+  writeFileSync(path, text, { mode: 0o644 });
+  const cfg = parseConfig(text, path);
+  const log = recordingLogger();
+  await setUpInterface(ifname, cfg, log, { run: netnsRunner(ns) });
+  // Changed while up: an extra address, and the device now has other peers.
+  await ip("address", "add", "10.80.0.1/16", "dev", ifname);
+  const deviceControlDouble = {
+    snapshot: () => ({
+      privateKey: null,
+      listenPort: 40123,
+      fwmark: 0,
+      peers: [
+        {
+          publicKey: keyFromBase64(PUB_B),
+          presharedKey: null,
+          endpoint: { family: 6, address: "2001:db8::7", port: 51820 },
+          lastHandshake: null,
+          rxBytes: 0n,
+          txBytes: 0n,
+          persistentKeepalive: 25,
+          allowedIps: [parsePrefix("10.81.0.0/16")],
+        },
+      ],
+    }),
+  } as unknown as DeviceControl; // test double: only snapshot() is used on the way down
+  await tearDownInterface(ifname, cfg, log, { run: netnsRunner(ns), control: deviceControlDouble });
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  const saved = parseConfig(readFileSync(path, "utf8"), path);
+  assert.deepEqual(saved.iface.addresses.map((a) => `${a.address.join(".")}/${a.cidr}`), ["10.78.0.1/24", "10.80.0.1/16"]);
+  assert.equal(saved.iface.mtu, 1400);
+  assert.equal(saved.iface.saveConfig, true);
+  assert.deepEqual(saved.iface.postUp, ["true"]);
+  assert.equal(saved.iface.listenPort, 40123);
+  assert.deepEqual(saved.peers.map((p) => keyToBase64(p.publicKey)), [PUB_B]);
+  assert.deepEqual(saved.peers[0]?.endpoint, { host: "2001:db8::7", port: 51820 });
+  assert.deepEqual(saved.peers[0]?.allowedIps.map(formatPrefix), ["10.81.0.0/16"]);
+  assert.equal(saved.peers[0]?.persistentKeepalive, 25);
+});
+
+test("interface names that are not wg-quick names are refused before anything runs", async () => {
+  const cfg = parseConfig("[Interface]\nPreUp = touch /tmp/pcf-should-not-exist\n", "n.conf");
+  for (const bad of ["x;touch /tmp/pcf-x", "", "sixteen-chars-xx", "a b", "$(id)"]) {
+    await assert.rejects(setUpInterface(bad, cfg, recordingLogger()), /invalid interface name/);
+    await assert.rejects(tearDownInterface(bad, cfg, recordingLogger()), /invalid interface name/);
+  }
+  assert.throws(() => statSync("/tmp/pcf-should-not-exist"));
+});

@@ -14,3 +14,5 @@ export { loadConfig, accessWarning } from "./load.js";
 export { applyConfig } from "./apply.js";
 export { resolveHostPort, resolutionRetries, systemResolver, ResolveError } from "./resolve.js";
 export type { Resolver, ResolveOptions } from "./resolve.js";
+export { formatConfig, configFromDevice } from "./format.js";
+export { saveConfig } from "./save.js";

@@ -33,8 +33,13 @@ interface OpenSection<T> {
 
 // Only names that look like identifiers are echoed back, so that a key pasted
 // into the wrong place is never repeated in an error message.
+function safeKeyName(name: string): string | undefined {
+  return /^[A-Za-z]{1,24}$/.test(name) ? name : undefined;
+}
+
 function keyPhrase(name: string): string {
-  return /^[A-Za-z]{1,24}$/.test(name) ? `key "${name}"` : "a key";
+  const safe = safeKeyName(name);
+  return safe === undefined ? "a key" : `key "${safe}"`;
 }
 
 export function parseConfig(text: string, path: string): PlugConfig {
@@ -85,11 +90,11 @@ export function parseConfig(text: string, path: string): PlugConfig {
     const eq = uncommented.indexOf("=");
     if (eq < 0) fail(lineNo, "expected a [Section] header or Key = Value");
     const rawKey = uncommented.slice(0, eq).trim();
-    if (section === null) fail(lineNo, `${keyPhrase(rawKey)} appears before any [Interface] or [Peer] section`);
+    if (section === null) fail(lineNo, `${keyPhrase(rawKey)} appears before any [Interface] or [Peer] section`, safeKeyName(rawKey));
     const open = section as OpenSection<unknown>;
     const spec = open.table.get(rawKey.toLowerCase());
     if (spec === undefined) {
-      fail(lineNo, `unknown ${keyPhrase(rawKey)} in [${open.kind}]`);
+      fail(lineNo, `unknown ${keyPhrase(rawKey)} in [${open.kind}]`, safeKeyName(rawKey));
     }
     if (!spec.repeatable) {
       const first = open.seen.get(rawKey.toLowerCase());

@@ -3,7 +3,7 @@
 //   up:   PreUp, addresses, MTU + link up, DNS, routes (longest prefix first,
 //         full-tunnel policy routing for /0), PostUp. A failure undoes what
 //         was done so far (wg-quick's `trap del_if`) and rethrows.
-//   down: PreDown, DNS, nftables, rules, routes, addresses, PostDown. Best
+//   down: PreDown, SaveConfig, DNS, nftables, rules, routes, addresses, PostDown. Best
 //         effort: every step runs even if an earlier one failed, because the
 //         device may already be gone.
 // Creating the TUN device, `wg setconf`, and the fwmark on the UDP socket are
@@ -16,6 +16,7 @@ import { familyFlag, ip, type FwmarkAccess, type StepContext } from "./context.j
 import { setDns, unsetDns, resolvconfPrefix } from "./dns.js";
 import { nftTableName } from "./full-tunnel.js";
 import { runHooks } from "./hooks.js";
+import { saveLiveConfig } from "./save-config.js";
 import { automaticMtu } from "./mtu.js";
 import { addRoute, routePrefixes } from "./routes.js";
 import { commandExists, commandLine, execRunner, type CommandRunner } from "./runner.js";
@@ -48,11 +49,20 @@ function endpointAddresses(cfg: PlugConfig, control?: DeviceControl): string[] {
   return hosts.filter((h) => /^[0-9a-fA-F:.]+$/.test(h) && /[.:]/.test(h));
 }
 
+/**
+ * wg-quick's interface name rule. Enforced here because the name is expanded
+ * into bash hooks (%i), where anything else could be shell syntax.
+ */
+export function checkInterfaceName(ifname: string): void {
+  if (!/^[a-zA-Z0-9_=+.-]{1,15}$/.test(ifname)) throw new Error(`invalid interface name ${JSON.stringify(ifname)}`);
+}
+
 function addressText(a: { address: Uint8Array; cidr: number }): string {
   return `${formatIp(a.address)}/${a.cidr}`;
 }
 
 export async function setUpInterface(ifname: string, cfg: PlugConfig, log: Logger, options: NetConfigOptions = {}): Promise<void> {
+  checkInterfaceName(ifname);
   const run = options.run ?? execRunner;
   const state = emptyState();
   const ctx: StepContext = { ifname, run, log, state, fwmark: fwmarkAccess({ ifname, log }, cfg, options.control) };
@@ -149,10 +159,13 @@ async function derivedState(ifname: string, cfg: PlugConfig, control?: DeviceCon
 }
 
 export async function tearDownInterface(ifname: string, cfg: PlugConfig, log: Logger, options: NetConfigOptions = {}): Promise<void> {
+  checkInterfaceName(ifname);
   const run = options.run ?? execRunner;
   const state = takeState(ifname) ?? (await derivedState(ifname, cfg, options.control));
   await attempt(log, "PreDown", () => runHooks(cfg.iface.preDown, ifname, run, log));
-  if (cfg.iface.saveConfig) log.error(`SaveConfig is not supported by plugd yet: ${cfg.path} was not rewritten`);
+  if (cfg.iface.saveConfig) {
+    await attempt(log, `SaveConfig (${cfg.path} not rewritten)`, () => saveLiveConfig(ifname, cfg, run, options.control));
+  }
   await undo(ifname, state, run, log);
   await attempt(log, "PostDown", () => runHooks(cfg.iface.postDown, ifname, run, log));
 }
