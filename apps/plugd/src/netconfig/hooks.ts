@@ -1,5 +1,6 @@
-// PreUp/PostUp/PreDown/PostDown: bash snippets, as wg-quick runs them
-// (`eval` in a subshell, `%i` replaced by the interface name).
+// PreUp/PostUp/PreDown/PostDown: bash snippets, as wg-quick runs them:
+// `(eval "$hook")` inside a script running under `set -e -o pipefail`, so the
+// first failing command fails the hook; `%i` is replaced by the interface name.
 import type { Logger } from "@plug/wireguard";
 import type { CommandRunner } from "./runner.js";
 
@@ -12,7 +13,7 @@ export async function runHooks(hooks: readonly string[], ifname: string, run: Co
   for (const hook of hooks) {
     const command = expandHook(hook, ifname);
     log.info(`[#] ${command}`);
-    const { stdout, stderr } = await run("bash", ["-c", command]);
+    const { stdout, stderr } = await run("bash", ["-e", "-o", "pipefail", "-c", command]);
     for (const line of `${stdout}${stderr}`.split("\n")) if (line.trim() !== "") log.info(line);
   }
 }
