@@ -213,7 +213,8 @@ export class Netns {
     if (opts.size !== undefined) args.push("-s", String(opts.size));
     if (opts.dontFragment) args.push("-M", "do");
     args.push(target);
-    const r = await this.exec("ping", args, { allowFailure: true, timeoutMs: 120_000 });
+    const budgetS = (opts.count ?? 3) * (opts.intervalS ?? 0.2) + (opts.waitS ?? 2) + (opts.deadlineS ?? 0) + 30;
+    const r = await this.exec("ping", args, { allowFailure: true, timeoutMs: Math.ceil(budgetS * 1000) });
     const m = /(\d+) packets transmitted, (\d+) received/.exec(r.stdout);
     return { transmitted: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0), output: r.stdout + r.stderr, code: r.code };
   }
