@@ -40,7 +40,8 @@ export class UdpServer {
           continue;
         }
         const port = i >= 2 && b.port === 0 ? (ports[i & 1] ?? 0) : b.port;
-        const sock = createSocket({ type: isIPv6(b.address) ? "udp6" : "udp4", reuseAddr: false });
+        // A large receive buffer absorbs bursts (a flood, a relay burst) instead of losing the next good packet.
+        const sock = createSocket({ type: isIPv6(b.address) ? "udp6" : "udp4", reuseAddr: false, recvBufferSize: 4 << 20 });
         await new Promise<void>((resolve, reject) => {
           sock.once("error", reject);
           sock.bind(port, b.address, () => {
