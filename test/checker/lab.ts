@@ -77,7 +77,8 @@ export class CheckLab {
       await daemon?.stop();
       await run("ip", ["netns", "del", name], { allowFailure: true });
       removeSocket(name);
-      throw new Error(`${(err as Error).message}\n${out}`);
+      const msg = (err as Error).message;
+      throw new Error(out !== "" && !msg.includes(out) ? `${msg}\n${out}` : msg);
     }
   }
 

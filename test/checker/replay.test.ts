@@ -3,7 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CheckLab, implsToCheck, PEER_TUNNEL_ADDRESS, TUN_ADDRESS } from "./lab.js";
-import { echoRequest } from "../support/rawpeer/index.js";
+import { clampPrivateKey } from "@plug/wireguard";
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createInitiation, echoRequest, randomIndex, tai64n } from "../support/rawpeer/index.js";
 
 for (const impl of implsToCheck()) {
   test(`${impl}: a replayed transport packet is dropped`, async (t) => {
@@ -32,6 +35,31 @@ for (const impl of implsToCheck()) {
     await peer.send([later, earlier]);
     assert.equal(await peer.receive(session, 1500), null);
     assert.equal((await lab.transfer(peer.identity.publicKey)).rx, before.rx + 224);
+    lab.assertAlive();
+  });
+}
+
+for (const impl of implsToCheck()) {
+  test(`${impl}: an initiation whose TAI64N timestamp does not increase is ignored`, async (t) => {
+    const lab = await CheckLab.start(impl);
+    t.after(() => lab.close());
+    const peer = await lab.addRawPeer();
+    const current = tai64n(Date.now());
+    const older = Buffer.from(current);
+    older.writeBigUInt64BE(older.readBigUInt64BE(0) - 1n, 0);
+    const make = (timestamp: Uint8Array): ReturnType<typeof createInitiation> => createInitiation({
+      local: peer.identity, remoteStatic: peer.daemonStatic, ephemeralPrivate: clampPrivateKey(randomBytes(32)),
+      sender: randomIndex(), timestamp,
+    });
+    const accepted = make(current);
+    await peer.send(accepted.bytes);
+    assert.equal((await peer.awaitResponse(accepted.pending)).kind, "session", "control: a fresh timestamp is answered");
+    await sleep(50); // past the 20 ms flood limit, so only the timestamp can be the reason
+    for (const ts of [current, new Uint8Array(older)]) {
+      const replay = make(ts);
+      await peer.send(replay.bytes);
+      assert.equal((await peer.awaitResponse(replay.pending, 1500)).kind, "timeout", "equal or older timestamp is dropped");
+    }
     lab.assertAlive();
   });
 }
