@@ -20,7 +20,7 @@ function redirect(lab: Lab, m: PortMapping): boolean {
   return lab.routerRules().includes(`dport ${m.externalPort} dnat ip to ${LAN_HOST}:${m.internalPort}`);
 }
 
-for (const protocol of ["pcp", "nat-pmp"] as const) {
+for (const protocol of ["pcp", "nat-pmp", "upnp"] as const) {
   test(`${protocol}: map, forward, renew, delete against miniupnpd`, async (t) => {
     const lab = new Lab({ miniupnpd: true });
     t.after(() => lab.close());
@@ -30,11 +30,11 @@ for (const protocol of ["pcp", "nat-pmp"] as const) {
 
     const internalPort = 41000;
     await agent.call("udp-listen", { port: internalPort });
-    const { handle, mapping } = await agent.call<{ handle: number; mapping: PortMapping }>("pmp-pcp-map", {
+    const { handle, mapping } = await agent.call<{ handle: number; mapping: PortMapping }>(protocol === "upnp" ? "upnp-map" : "pmp-pcp-map", {
       gateway: ROUTER_LAN,
       internalPort,
       lifetime: 600,
-      protocols: protocol === "pcp" ? ["pcp"] : ["nat-pmp"],
+      protocols: [protocol],
     });
     assert.equal(mapping.method, protocol);
     assert.equal(mapping.externalAddress, ROUTER_WAN);
@@ -42,7 +42,8 @@ for (const protocol of ["pcp", "nat-pmp"] as const) {
     assert.ok(mapping.lifetimeSeconds > 0 && mapping.lifetimeSeconds <= 600);
     assert.ok(redirect(lab, mapping), lab.routerRules());
     // The reference client sees it in miniupnpd's own list.
-    assert.match(lab.exec(lab.lan, "upnpc", "-i", "-l"), new RegExp(`UDP\\s+${mapping.externalPort}->${LAN_HOST}:${internalPort}`));
+    const listed = new RegExp(`UDP\\s+${mapping.externalPort}->${LAN_HOST}:${internalPort}`);
+    assert.match(lab.exec(lab.lan, "upnpc", "-i", "-l"), listed);
 
     lab.sendFromWan(mapping.externalPort, "through the mapping");
     await eventually("the WAN packet at the LAN host", async () => (await agent.call<string[]>("udp-received", { port: internalPort })).includes("through the mapping"));
@@ -56,8 +57,31 @@ for (const protocol of ["pcp", "nat-pmp"] as const) {
     const final = await agent.call<MappingEvent[]>("stop", { handle });
     assert.equal(final.at(-1)?.kind, "deleted");
     assert.equal(redirect(lab, mapping), false, lab.routerRules());
+    assert.doesNotMatch(lab.exec(lab.lan, "upnpc", "-i", "-l"), listed);
   });
 }
+
+test("upnp: IGDv2 AddAnyPortMapping, and a renewal puts back what a rebooted router forgot", async (t) => {
+  const lab = new Lab({ miniupnpd: true });
+  t.after(() => lab.close());
+  await lab.start();
+  const agent = new LabAgent(lab.lan);
+  t.after(() => agent.close());
+  const { handle, mapping, serviceType } = await agent.call<{ handle: number; mapping: PortMapping; serviceType: string }>("upnp-map", {
+    gateway: ROUTER_LAN,
+    internalPort: 41002,
+    lifetime: 600,
+  });
+  assert.equal(serviceType, "urn:schemas-upnp-org:service:WANIPConnection:2");
+  assert.equal(mapping.lifetimeSeconds, 600);
+  await lab.restartMiniupnpd();
+  assert.equal(redirect(lab, mapping), false);
+  const events = await agent.call<MappingEvent[]>("renew", { handle }, 30_000);
+  assert.equal(events.at(-1)?.kind, "mapped");
+  assert.ok(redirect(lab, mapping), lab.routerRules());
+  await agent.call("stop", { handle });
+  assert.equal(redirect(lab, mapping), false);
+});
 
 test("pcp: a gateway reboot is detected through the epoch and the mapping re-created", async (t) => {
   const lab = new Lab({ miniupnpd: true });

@@ -3,7 +3,7 @@
 // code; each answer is one JSON line on stdout.
 import { createSocket, type Socket } from "node:dgram";
 import { createInterface } from "node:readline";
-import { PmpPcpClient, StunClient, discoverNatBehavior, looksLikeStun } from "../../src/index.js";
+import { PmpPcpClient, StunClient, UpnpClient, discoverNatBehavior, looksLikeStun } from "../../src/index.js";
 import type { MappingEvent, MappingKeeper, PmpPcpProtocol, TransportProtocol } from "../../src/index.js";
 
 const keepers = new Map<number, MappingKeeper>();
@@ -66,6 +66,18 @@ const ops: Record<string, (r: Request) => Promise<unknown>> = {
     keepers.set(handle, client);
     const mapping = await client.start();
     return { handle, mapping };
+  },
+  async "upnp-map"(r) {
+    const handle = nextHandle++;
+    events.set(handle, []);
+    const client = new UpnpClient({
+      request: { protocol: String(r.protocol ?? "udp") as TransportProtocol, internalPort: Number(r.internalPort), lifetimeSeconds: Number(r.lifetime ?? 3600) },
+      discovery: { gateway: String(r.gateway), timeoutMs: 5000 },
+      onEvent: (e) => events.get(handle)?.push(e),
+    });
+    keepers.set(handle, client);
+    const mapping = await client.start();
+    return { handle, mapping, serviceType: client.gateway?.serviceType };
   },
   /** Renews now and waits for the resulting mapping. */
   async renew(r) {
