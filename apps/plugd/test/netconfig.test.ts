@@ -300,3 +300,24 @@ test("interface names that are not wg-quick names are refused before anything ru
   }
   assert.throws(() => statSync("/tmp/pcf-should-not-exist"));
 });
+
+test("full tunnel with the iptables backend (wg-quick's fallback when nft is missing) adds tagged rules and removes them", async (t) => {
+  const { ns, ifname, ip } = await lab(t);
+  const routing = async () => [await ip("-4", "rule", "show"), await ip("-6", "rule", "show"), await ip("-4", "route", "show", "table", "all")].join("\n");
+  const before = await routing();
+  const cfg = parseConfig(`[Interface]\nFwMark = 51820\nAddress = 10.82.0.2/32, fd82::2/128\n[Peer]\nPublicKey = ${PUB_A}\nAllowedIPs = 0.0.0.0/0, ::/0\n`, "ipt.conf");
+  const log = recordingLogger();
+  await setUpInterface(ifname, cfg, log, { run: netnsRunner(ns), firewall: "iptables" });
+  const v4 = await sh(["ip", "netns", "exec", ns, "iptables-save"]);
+  const v6 = await sh(["ip", "netns", "exec", ns, "ip6tables-save"]);
+  const tag = `-m comment --comment "plugd rule for ${ifname}"`;
+  assert.match(v4, new RegExp(`-A PREROUTING -d 10\\.82\\.0\\.2/32 ! -i ${ifname} -m addrtype ! --src-type LOCAL ${tag} -j DROP`));
+  assert.match(v4, new RegExp(`-A POSTROUTING -p udp -m mark --mark 0xca6c ${tag} -j CONNMARK --save-mark`));
+  assert.match(v4, new RegExp(`-A PREROUTING -p udp ${tag} -j CONNMARK --restore-mark`));
+  assert.match(v6, new RegExp(`-A PREROUTING -d fd82::2/128 ! -i ${ifname} -m addrtype ! --src-type LOCAL ${tag} -j DROP`));
+  assert.doesNotMatch(await sh(["ip", "netns", "exec", ns, "nft", "list", "tables"]), /plugd-/);
+  await tearDownInterface(ifname, cfg, log, { run: netnsRunner(ns), firewall: "iptables" });
+  assert.doesNotMatch(await sh(["ip", "netns", "exec", ns, "iptables-save"]), /plugd rule for/);
+  assert.doesNotMatch(await sh(["ip", "netns", "exec", ns, "ip6tables-save"]), /plugd rule for/);
+  assert.equal(await routing(), before);
+});

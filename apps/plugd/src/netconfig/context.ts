@@ -1,6 +1,7 @@
 // What the set-up steps share: the interface, how to run commands, the log,
 // the record of changes (for teardown) and access to the device's fwmark.
 import type { Logger } from "@plug/wireguard";
+import type { FirewallBackend } from "./firewall.js";
 import { commandLine, type CommandRunner } from "./runner.js";
 import type { AppliedState, IpFamilyFlag } from "./state.js";
 
@@ -16,6 +17,8 @@ export interface StepContext {
   readonly log: Logger;
   readonly state: AppliedState;
   readonly fwmark: FwmarkAccess;
+  /** Forces a packet-filter backend; default nft if installed, else iptables. */
+  readonly firewall?: FirewallBackend;
 }
 
 export function familyFlag(family: 4 | 6): IpFamilyFlag {

@@ -7,14 +7,10 @@
 // mark through conntrack so replies to marked packets stay outside the tunnel.
 import { formatPrefix, type Prefix } from "@plug/wireguard";
 import { familyFlag, ip, query, type StepContext } from "./context.js";
-import { commandExists } from "./runner.js";
+import { addFirewall } from "./firewall.js";
 
 /** wg-quick's first choice of table / fwmark; the next free table is used when it is taken. */
 export const DEFAULT_FULL_TUNNEL_TABLE = 51820;
-
-export function nftTableName(ifname: string): string {
-  return `plugd-${ifname}`;
-}
 
 async function tableInUse(ctx: StepContext, table: number): Promise<boolean> {
   for (const family of ["-4", "-6"]) {
@@ -31,18 +27,6 @@ async function chooseMark(ctx: StepContext): Promise<number> {
   ctx.log.info(`[#] set fwmark ${table} on ${ctx.ifname}`);
   ctx.fwmark.set(table);
   return table;
-}
-
-export function nftScript(ifname: string, pf: "ip" | "ip6", addresses: readonly string[], mark: number): string {
-  const t = nftTableName(ifname);
-  let s = `add table ${pf} ${t}\n`;
-  s += `add chain ${pf} ${t} preraw { type filter hook prerouting priority -300; }\n`;
-  s += `add chain ${pf} ${t} premangle { type filter hook prerouting priority -150; }\n`;
-  s += `add chain ${pf} ${t} postmangle { type filter hook postrouting priority -150; }\n`;
-  for (const a of addresses) s += `add rule ${pf} ${t} preraw iifname != "${ifname}" ${pf} daddr ${a} fib saddr type != local drop\n`;
-  s += `add rule ${pf} ${t} postmangle meta l4proto udp mark ${mark} ct mark set mark\n`;
-  s += `add rule ${pf} ${t} premangle meta l4proto udp meta mark set ct mark\n`;
-  return s;
 }
 
 export async function addDefaultRoute(ctx: StepContext, prefix: Prefix): Promise<void> {
@@ -63,12 +47,5 @@ export async function addDefaultRoute(ctx: StepContext, prefix: Prefix): Promise
     ctx.log.info("[#] sysctl -q net.ipv4.conf.all.src_valid_mark=1");
     await ctx.run("sysctl", ["-q", "net.ipv4.conf.all.src_valid_mark=1"]);
   }
-  if (!commandExists("nft")) {
-    ctx.log.error("nft is not installed: full-tunnel anti-spoofing and connmark rules were not added");
-    return;
-  }
-  const pf = prefix.family === 4 ? "ip" : "ip6";
-  ctx.log.info("[#] nft -f -");
-  await ctx.run("nft", ["-f", "-"], nftScript(ctx.ifname, pf, addresses, mark));
-  ctx.state.nftTables.push(`${pf} ${nftTableName(ctx.ifname)}`);
+  await addFirewall(ctx, prefix.family, addresses, mark, ctx.firewall);
 }

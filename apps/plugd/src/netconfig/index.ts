@@ -6,5 +6,6 @@ export { execRunner, netnsRunner, commandExists, CommandError } from "./runner.j
 export type { CommandRunner, CommandResult } from "./runner.js";
 export { routePrefixes } from "./routes.js";
 export { automaticMtu, WIREGUARD_OVERHEAD } from "./mtu.js";
-export { DEFAULT_FULL_TUNNEL_TABLE, nftTableName, nftScript } from "./full-tunnel.js";
+export { DEFAULT_FULL_TUNNEL_TABLE } from "./full-tunnel.js";
+export { nftTableName, nftScript, iptablesRestoreScript, type FirewallBackend } from "./firewall.js";
 export { expandHook } from "./hooks.js";

@@ -14,7 +14,7 @@ import { formatIp, type DeviceControl, type Logger } from "@plug/wireguard";
 import type { PlugConfig } from "../config/index.js";
 import { familyFlag, ip, type FwmarkAccess, type StepContext } from "./context.js";
 import { setDns, unsetDns, resolvconfPrefix } from "./dns.js";
-import { nftTableName } from "./full-tunnel.js";
+import { chooseBackend, iptablesComment, nftTableName, removeFirewall, type FirewallBackend } from "./firewall.js";
 import { runHooks } from "./hooks.js";
 import { saveLiveConfig } from "./save-config.js";
 import { automaticMtu } from "./mtu.js";
@@ -27,6 +27,8 @@ export interface NetConfigOptions {
   control?: DeviceControl;
   /** How commands run; default: execFile in this process's namespaces. */
   run?: CommandRunner;
+  /** Packet-filter backend for full-tunnel mode; default nft when installed, else iptables (as wg-quick). */
+  firewall?: FirewallBackend;
 }
 
 function fwmarkAccess(ctx: { ifname: string; log: Logger }, cfg: PlugConfig, control?: DeviceControl): FwmarkAccess {
@@ -65,7 +67,14 @@ export async function setUpInterface(ifname: string, cfg: PlugConfig, log: Logge
   checkInterfaceName(ifname);
   const run = options.run ?? execRunner;
   const state = emptyState();
-  const ctx: StepContext = { ifname, run, log, state, fwmark: fwmarkAccess({ ifname, log }, cfg, options.control) };
+  const ctx: StepContext = {
+    ifname,
+    run,
+    log,
+    state,
+    fwmark: fwmarkAccess({ ifname, log }, cfg, options.control),
+    ...(options.firewall ? { firewall: options.firewall } : {}),
+  };
   try {
     await runHooks(cfg.iface.preUp, ifname, run, log);
     for (const a of cfg.iface.addresses) {
@@ -121,7 +130,7 @@ async function undo(ifname: string, state: AppliedState, run: CommandRunner, log
     const record = state.dnsRecord;
     await attempt(log, "removing DNS", () => unsetDns(record, run, log));
   }
-  for (const t of [...state.nftTables].reverse()) await attempt(log, "removing nftables rules", () => exec("nft", ["delete", "table", ...t.split(" ")]));
+  for (const f of [...state.firewall].reverse()) await attempt(log, "removing packet-filter rules", () => removeFirewall(f, run, log));
   for (const r of [...state.rules].reverse()) await attempt(log, "removing a routing rule", () => exec("ip", [r.family, "rule", "delete", ...r.selector]));
   // Routes and addresses vanish with the device; failures here usually mean it is already gone.
   for (const r of [...state.routes].reverse()) {
@@ -134,7 +143,9 @@ async function undo(ifname: string, state: AppliedState, run: CommandRunner, log
 }
 
 /** What set-up would have done, for a teardown this process did not set up (e.g. after a restart). */
-async function derivedState(ifname: string, cfg: PlugConfig, control?: DeviceControl): Promise<AppliedState> {
+async function derivedState(ifname: string, cfg: PlugConfig, options: NetConfigOptions): Promise<AppliedState> {
+  const control = options.control;
+  const backend = chooseBackend(options.firewall);
   const state = emptyState();
   state.addresses = cfg.iface.addresses.map((a) => ({ family: familyFlag(a.family), address: addressText(a) }));
   const table = cfg.iface.table;
@@ -150,7 +161,8 @@ async function derivedState(ifname: string, cfg: PlugConfig, control?: DeviceCon
         state.routes.push({ family, prefix, table: String(mark) });
         state.rules.push({ family, selector: ["not", "fwmark", String(mark), "table", String(mark)] });
         state.rules.push({ family, selector: ["table", "main", "suppress_prefixlength", "0"] });
-        state.nftTables.push(`${p.family === 4 ? "ip" : "ip6"} ${nftTableName(ifname)}`);
+        if (backend === "nft") state.firewall.push({ backend, pf: p.family === 4 ? "ip" : "ip6", table: nftTableName(ifname) });
+        if (backend === "iptables") state.firewall.push({ backend, tool: p.family === 4 ? "iptables" : "ip6tables", comment: iptablesComment(ifname) });
       }
     }
   }
@@ -161,7 +173,7 @@ async function derivedState(ifname: string, cfg: PlugConfig, control?: DeviceCon
 export async function tearDownInterface(ifname: string, cfg: PlugConfig, log: Logger, options: NetConfigOptions = {}): Promise<void> {
   checkInterfaceName(ifname);
   const run = options.run ?? execRunner;
-  const state = takeState(ifname) ?? (await derivedState(ifname, cfg, options.control));
+  const state = takeState(ifname) ?? (await derivedState(ifname, cfg, options));
   await attempt(log, "PreDown", () => runHooks(cfg.iface.preDown, ifname, run, log));
   if (cfg.iface.saveConfig) {
     await attempt(log, `SaveConfig (${cfg.path} not rewritten)`, () => saveLiveConfig(ifname, cfg, run, options.control));

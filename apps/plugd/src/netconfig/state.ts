@@ -2,6 +2,8 @@
 // exactly that (and a failed set-up can roll back). Kept per interface name
 // for the life of the process.
 
+import type { FirewallRecord } from "./firewall.js";
+
 export type IpFamilyFlag = "-4" | "-6";
 
 export interface AppliedRoute {
@@ -21,8 +23,8 @@ export interface AppliedState {
   addresses: Array<{ family: IpFamilyFlag; address: string }>;
   routes: AppliedRoute[];
   rules: AppliedRule[];
-  /** nftables tables created for full-tunnel mode, as "FAMILY NAME" (e.g. "ip plugd-wg0"). */
-  nftTables: string[];
+  /** Packet-filter rules added for full-tunnel mode. */
+  firewall: FirewallRecord[];
   /** The resolvconf record name, when DNS was set. */
   dnsRecord: string | null;
   /** The fwmark / table used for full-tunnel routing, when a /0 route was set up. */
@@ -30,7 +32,7 @@ export interface AppliedState {
 }
 
 export function emptyState(): AppliedState {
-  return { addresses: [], routes: [], rules: [], nftTables: [], dnsRecord: null, mark: null };
+  return { addresses: [], routes: [], rules: [], firewall: [], dnsRecord: null, mark: null };
 }
 
 const applied = new Map<string, AppliedState>();
