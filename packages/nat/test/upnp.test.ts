@@ -79,7 +79,7 @@ async function fakePermanentOnlyIgd(t: { after: (fn: () => void) => void }): Pro
     let body = "";
     req.on("data", (d: Buffer) => (body += d.toString()));
     req.on("end", () => {
-      const action = /#(\w+)"/.exec(req.headers.soapaction ?? "")?.[1] ?? "";
+      const action = /#(\w+)"/.exec(String(req.headers.soapaction ?? ""))?.[1] ?? "";
       const lease = /<NewLeaseDuration>(\d+)</.exec(body)?.[1];
       const port = /<NewExternalPort>(\d+)</.exec(body)?.[1];
       calls.push(`${action}${lease !== undefined ? ` lease=${lease}` : ""}${port !== undefined ? ` port=${port}` : ""}`);
