@@ -1,0 +1,300 @@
+// WireGuardDevice: the I/O edge around the sans-IO DeviceCore. It owns the
+// TUN device, the one UDP socket and the one timer, and implements the
+// configuration surface (DeviceControl) by delegating to the core.
+//
+// Timer discipline: after every input (datagram, TUN batch, tick, config
+// call) the single setTimeout is re-armed to core.nextDeadline(); when the
+// core has nothing pending the timer is cleared, so an idle device never wakes.
+import { performance } from "node:perf_hooks";
+import { randomBytes } from "node:crypto";
+import { setSocketMark, type TunDevice } from "@plug/tun";
+import { normalizeEndpoint, type Endpoint, type Prefix } from "../net/address.js";
+import type { Logger } from "../log/logger.js";
+import type { Clock, CoreStats } from "../core/types.js";
+import { DeviceError, EADDRINUSE, type DeviceControl, type DeviceSnapshot, type Key } from "./control.js";
+import type { CoreFactory, CorePort } from "./core-port.js";
+import { defaultCoreFactory } from "./default-core.js";
+import { openUdpSocket, sendAddress, type UdpSocket } from "./udp-socket.js";
+import { socketFd } from "./socket-fd.js";
+
+export interface WireGuardDeviceOptions {
+  readonly tun: TunDevice;
+  readonly log: Logger;
+  /** TUN MTU, for transport padding. */
+  readonly mtu: number;
+  /** Replaces the real DeviceCore; for tests that need a fault the real core cannot produce. */
+  readonly createCore?: CoreFactory;
+}
+
+/** Counters of the I/O edge, next to the core's own. */
+export interface DeviceIoStats {
+  udpSendErrors: number;
+  /** Datagrams for an IPv6 endpoint on a host where only udp4 could be bound. */
+  udpUnreachableFamily: number;
+  tunWriteDropped: number;
+}
+
+/** setTimeout's limit; a later deadline is simply re-checked when this fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  wall: () => {
+    const ms = Date.now();
+    return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 };
+  },
+};
+
+export class WireGuardDevice implements DeviceControl {
+  private readonly core: CorePort;
+  private readonly tun: TunDevice;
+  private readonly log: Logger;
+  private udp: UdpSocket | null = null;
+  private fwmark = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private timerDeadline: number | null = null;
+  private rearmQueued = false;
+  private toTun: Uint8Array[] = [];
+  private closed = false;
+  private readonly fatalHandlers: Array<(err: Error) => void> = [];
+  readonly ioStats: DeviceIoStats = { udpSendErrors: 0, udpUnreachableFamily: 0, tunWriteDropped: 0 };
+
+  private constructor(opts: WireGuardDeviceOptions) {
+    this.tun = opts.tun;
+    this.log = opts.log;
+    this.core = (opts.createCore ?? defaultCoreFactory)({
+      clock: systemClock,
+      randomBytes: (n) => new Uint8Array(randomBytes(n)),
+      io: {
+        send: (datagram, to) => this.send(datagram, to),
+        deliver: (packet) => {
+          this.toTun.push(packet);
+        },
+      },
+      log: opts.log,
+      mtu: opts.mtu,
+    });
+  }
+
+  /** Binds a random UDP port (wg's listen_port changes it) and starts reading the TUN. */
+  static async open(opts: WireGuardDeviceOptions): Promise<WireGuardDevice> {
+    const device = new WireGuardDevice(opts);
+    device.attach(await openUdpSocket(0));
+    opts.tun.onPackets((batch) => device.fromTun(batch));
+    opts.tun.onError((err) => device.fatal(err));
+    device.core.up();
+    device.afterInput();
+    device.log.verbose(`Device started, UDP port ${device.udp?.port ?? 0}`);
+    return device;
+  }
+
+  /** Called once when the device cannot continue (TUN gone, UDP socket failed). */
+  onFatal(handler: (err: Error) => void): void {
+    this.fatalHandlers.push(handler);
+  }
+
+  get stats(): CoreStats {
+    return this.core.stats;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearTimer();
+    this.core.down();
+    const udp = this.udp;
+    this.udp = null;
+    if (udp !== null) await new Promise<void>((resolve) => udp.socket.close(() => resolve()));
+    this.tun.close();
+    this.log.verbose("Device closed");
+  }
+
+  // ---- DeviceControl --------------------------------------------------------
+
+  snapshot(): DeviceSnapshot {
+    return {
+      privateKey: this.core.getPrivateKey(),
+      listenPort: this.udp?.port ?? 0,
+      fwmark: this.fwmark,
+      peers: this.core.peers(),
+    };
+  }
+
+  setPrivateKey(key: Key | null): void {
+    this.config(() => this.core.setPrivateKey(key));
+  }
+
+  /**
+   * The new socket is bound before the old one closes, so a taken port leaves
+   * the device on its previous port (wireguard-go would be left unbound).
+   */
+  async setListenPort(port: number): Promise<void> {
+    this.assertOpen();
+    if (port !== 0 && port === this.udp?.port) {
+      this.config(() => this.core.clearSourceCaches());
+      return;
+    }
+    const udp = await openUdpSocket(port);
+    if (this.closed) {
+      udp.socket.close();
+      return;
+    }
+    try {
+      if (this.fwmark !== 0) setSocketMark(socketFd(udp.socket), this.fwmark);
+    } catch (err) {
+      udp.socket.close();
+      throw new DeviceError(`cannot set fwmark on the new socket: ${String(err)}`, EADDRINUSE);
+    }
+    const old = this.udp;
+    this.attach(udp);
+    old?.socket.close();
+    this.log.verbose(`UDP port now ${udp.port}`);
+    this.config(() => this.core.clearSourceCaches());
+  }
+
+  /** Errors map to EADDRINUSE like wireguard-go's BindSetMark failure. */
+  setFwmark(mark: number): void {
+    this.assertOpen();
+    if (this.udp !== null) {
+      try {
+        setSocketMark(socketFd(this.udp.socket), mark);
+      } catch (err) {
+        throw new DeviceError(`cannot set fwmark: ${err instanceof Error ? err.message : String(err)}`, EADDRINUSE);
+      }
+    }
+    this.fwmark = mark;
+    this.config(() => this.core.clearSourceCaches());
+  }
+
+  setMtu(mtu: number): void {
+    this.config(() => this.core.setMtu(mtu));
+  }
+
+  removeAllPeers(): void {
+    this.config(() => this.core.removeAllPeers());
+  }
+  hasPeer(publicKey: Key): boolean {
+    return this.core.hasPeer(publicKey);
+  }
+  ensurePeer(publicKey: Key): boolean {
+    return this.config(() => this.core.ensurePeer(publicKey));
+  }
+  removePeer(publicKey: Key): void {
+    this.config(() => this.core.removePeer(publicKey));
+  }
+  setPeerPresharedKey(publicKey: Key, psk: Key | null): void {
+    this.config(() => this.core.setPeerPresharedKey(publicKey, psk));
+  }
+  setPeerEndpoint(publicKey: Key, endpoint: Endpoint): void {
+    this.config(() => this.core.setPeerEndpoint(publicKey, endpoint));
+  }
+  setPeerPersistentKeepalive(publicKey: Key, seconds: number): void {
+    this.config(() => this.core.setPeerPersistentKeepalive(publicKey, seconds));
+  }
+  clearPeerAllowedIps(publicKey: Key): void {
+    this.config(() => this.core.clearPeerAllowedIps(publicKey));
+  }
+  addPeerAllowedIp(publicKey: Key, prefix: Prefix): void {
+    this.config(() => this.core.addPeerAllowedIp(publicKey, prefix));
+  }
+  removePeerAllowedIp(publicKey: Key, prefix: Prefix): void {
+    this.config(() => this.core.removePeerAllowedIp(publicKey, prefix));
+  }
+
+  // ---- I/O ------------------------------------------------------------------
+
+  private attach(udp: UdpSocket): void {
+    this.udp = udp;
+    udp.socket.on("message", (msg, rinfo) => {
+      if (this.udp !== udp) return; // a datagram still queued on a replaced socket
+      this.core.handleDatagram(msg, normalizeEndpoint(rinfo.address, rinfo.port));
+      this.afterInput();
+    });
+    udp.socket.on("error", (err) => {
+      if (this.udp === udp) this.fatal(err);
+    });
+  }
+
+  private fromTun(batch: Buffer[]): void {
+    if (this.closed) return;
+    this.core.handleTunPackets(batch);
+    this.afterInput();
+  }
+
+  private send(datagram: Uint8Array, to: Endpoint): void {
+    const udp = this.udp;
+    if (udp === null) {
+      this.ioStats.udpSendErrors++;
+      return;
+    }
+    const address = sendAddress(udp, to);
+    if (address === null) {
+      this.ioStats.udpUnreachableFamily++;
+      return;
+    }
+    udp.socket.send(datagram, to.port, address, (err) => {
+      if (err !== null && err !== undefined) {
+        this.ioStats.udpSendErrors++;
+        this.log.verbose(`UDP send to port ${to.port} failed: ${err.message}`);
+      }
+    });
+  }
+
+  private config<T>(f: () => T): T {
+    this.assertOpen();
+    const result = f();
+    this.afterInput();
+    return result;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new DeviceError("device is closed", 5);
+  }
+
+  /** Flushes decrypted packets to the TUN and re-arms the timer. */
+  private afterInput(): void {
+    if (this.toTun.length > 0) {
+      const packets = this.toTun;
+      this.toTun = [];
+      const written = this.tun.write(packets);
+      this.ioStats.tunWriteDropped += packets.length - written;
+    }
+    // Coalesce the re-arm of a burst of inputs into one timer update.
+    if (!this.rearmQueued) {
+      this.rearmQueued = true;
+      queueMicrotask(() => {
+        this.rearmQueued = false;
+        this.rearm();
+      });
+    }
+  }
+
+  private rearm(): void {
+    if (this.closed) return;
+    const deadline = this.core.nextDeadline();
+    if (deadline === this.timerDeadline && this.timer !== null) return;
+    this.clearTimer();
+    if (deadline === null) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(deadline - performance.now())));
+    this.timerDeadline = deadline;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerDeadline = null;
+      if (this.closed) return;
+      if (performance.now() >= deadline) this.core.tick();
+      this.afterInput();
+    }, delay);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerDeadline = null;
+  }
+
+  private fatal(err: Error): void {
+    if (this.closed) return;
+    this.log.error(`Device failure: ${err.message}`);
+    for (const handler of this.fatalHandlers.splice(0)) handler(err);
+  }
+}
