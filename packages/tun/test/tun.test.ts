@@ -10,6 +10,7 @@ import { closeSync, openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { getSocketMark, getMtu, openTun, setMtu, setSocketMark, TunError, type LinuxTunDevice } from "../src/index.js";
 import { Netns, uniqueName, waitFor } from "./support/netns.js";
+import { socketFd } from "./support/socket-fd.js";
 import { icmpEcho, ipv4, parseIpv4, parseUdp, PROTO_ICMP, PROTO_UDP } from "./support/ipv4.js";
 
 const LOCAL = "10.77.0.1";
@@ -238,7 +239,7 @@ describe("SO_MARK", () => {
     const socket = createSocket("udp4");
     await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
     try {
-      const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
+      const fd = socketFd(socket);
       assert.ok(fd > 0);
       setSocketMark(fd, 0xca6c);
       assert.equal(getSocketMark(fd), 0xca6c);
