@@ -122,9 +122,9 @@ async function attempt(log: Logger, what: string, step: () => Promise<unknown>, 
 }
 
 async function undo(ifname: string, state: AppliedState, run: CommandRunner, log: Logger): Promise<void> {
-  const exec = async (file: string, args: string[], input?: string): Promise<void> => {
+  const exec = async (file: string, args: string[]): Promise<void> => {
     log.info(`[#] ${commandLine(file, args)}`);
-    await run(file, args, input);
+    await run(file, args);
   };
   if (state.dnsRecord !== null) {
     const record = state.dnsRecord;
