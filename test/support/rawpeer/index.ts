@@ -8,3 +8,4 @@ export * from "./transport.js";
 export * from "./ipv4.js";
 export * from "./nsudp.js";
 export * from "./peer.js";
+export * from "./ipv6.js";
