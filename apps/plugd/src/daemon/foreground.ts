@@ -1,0 +1,121 @@
+// The daemon proper: create the TUN, the device and the UAPI socket, apply
+// the config file if there is one, report readiness, and on SIGINT/SIGTERM,
+// TUN removal or deletion of the socket file take everything down again.
+// Order matters: the config is parsed before anything is created, so a typo
+// leaves no interface behind.
+import { existsSync } from "node:fs";
+import { getMtu, openTun, setMtu } from "@plug/tun";
+import { WireGuardDevice, type Logger } from "@plug/wireguard";
+import { applyConfig, loadConfig, type PlugConfig } from "../config/index.js";
+import { UapiServer } from "../uapi-server/index.js";
+import { setUpInterface, tearDownInterface } from "../netconfig/index.js";
+import type { Readiness } from "./readiness.js";
+
+/** wireguard-go's DefaultMTU: 1500 minus the IPv6 + UDP + WireGuard overhead. */
+export const DEFAULT_MTU = 1420;
+
+export interface ForegroundOptions {
+  readonly ifname: string;
+  /** Explicit --config; null means /etc/plugd/IFNAME.conf when it exists. */
+  readonly configPath: string | null;
+  readonly log: Logger;
+  readonly readiness: Readiness;
+  /** UAPI socket directory (tests); defaults to /var/run/wireguard. */
+  readonly socketDir?: string;
+  /** Installs SIGINT/SIGTERM handlers; tests driving the function in-process turn this off. */
+  readonly handleSignals?: boolean;
+  /** Resolves when the daemon should stop, in addition to signals and failures. */
+  readonly stop?: Promise<void>;
+}
+
+export function defaultConfigPath(ifname: string): string {
+  return `/etc/plugd/${ifname}.conf`;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs until shutdown; resolves to the process exit code. */
+export async function runForeground(opts: ForegroundOptions): Promise<number> {
+  const { log, readiness } = opts;
+  let cfg: PlugConfig | null = null;
+  const path = opts.configPath ?? (existsSync(defaultConfigPath(opts.ifname)) ? defaultConfigPath(opts.ifname) : null);
+  if (path !== null) {
+    try {
+      cfg = await loadConfig(path);
+    } catch (err) {
+      readiness.failed(message(err)); // ConfigError messages are already "file:line: text"
+      return 1;
+    }
+  }
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanUp = async (): Promise<void> => {
+    for (const f of cleanups.splice(0).reverse()) {
+      try {
+        await f();
+      } catch (err) {
+        log.error(`Shutdown step failed: ${message(err)}`);
+      }
+    }
+  };
+
+  let stopRequested!: (reason: string) => void;
+  const stopped = new Promise<string>((resolve) => {
+    stopRequested = resolve;
+  });
+
+  try {
+    const tun = openTun(opts.ifname);
+    let tunOwned = true;
+    cleanups.push(() => {
+      if (tunOwned) tun.close();
+    });
+    const ifname = tun.name;
+    const mtu = cfg?.iface.mtu ?? DEFAULT_MTU;
+    setMtu(ifname, mtu);
+    const device = await WireGuardDevice.open({ tun, log, mtu });
+    tunOwned = false; // the device closes it
+    cleanups.push(() => device.close());
+    device.onFatal((err) => stopRequested(`device failure: ${err.message}`));
+    if (cfg !== null) await applyConfig(device, cfg);
+    const server = await UapiServer.listen({
+      ifname,
+      control: device,
+      log,
+      ...(opts.socketDir === undefined ? {} : { dir: opts.socketDir }),
+      onSocketRemoved: () => stopRequested("UAPI socket removed"),
+    });
+    cleanups.push(() => server.close());
+    if (cfg !== null) {
+      const config = cfg;
+      await setUpInterface(ifname, config, log, { control: device });
+      cleanups.push(() => tearDownInterface(ifname, config, log, { control: device }));
+      // Set-up may have chosen the MTU (wg-quick's automatic MTU); padding must follow it.
+      device.setMtu(getMtu(ifname));
+    }
+    log.info(`Interface ${ifname} is up (UAPI ${server.path}, UDP port ${device.snapshot().listenPort})`);
+  } catch (err) {
+    await cleanUp();
+    readiness.failed(`plugd: ${opts.ifname}: ${message(err)}`);
+    return 1;
+  }
+
+  const onSignal = (signal: NodeJS.Signals): void => stopRequested(`received ${signal}`);
+  if (opts.handleSignals !== false) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+  void opts.stop?.then(() => stopRequested("stop requested"));
+  readiness.ready();
+
+  const reason = await stopped;
+  log.info(`Shutting down: ${reason}`);
+  await cleanUp();
+  if (opts.handleSignals !== false) {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return 0;
+}
