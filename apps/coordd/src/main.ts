@@ -1,5 +1,5 @@
 // coordd command line entry (bin/coordd.js imports this).
-import { keyToBase64 } from "@plug/wireguard";
+import { keyToBase64 } from "@plug/protocol";
 import { loadOrCreateKey } from "./config/keyfile.js";
 import { helpText, parseOptions, UsageError } from "./config/options.js";
 import { startCoordd } from "./server.js";

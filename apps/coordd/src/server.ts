@@ -1,7 +1,7 @@
 // Assembles coordd: key, core, UDP and HTTP edges, the housekeeping timer.
 import { randomBytes } from "node:crypto";
 import { pino, type Logger } from "pino";
-import { keyToBase64 } from "@plug/wireguard";
+import { keyToBase64 } from "@plug/protocol";
 import { loadOrCreateKey } from "./config/keyfile.js";
 import type { CoorddConfig } from "./config/options.js";
 import { CoordCore } from "./core/coord-core.js";

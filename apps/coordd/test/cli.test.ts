@@ -6,7 +6,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { keyFromBase64, publicKeyFromPrivate, keyToBase64 } from "@plug/wireguard";
+import { keyFromBase64, publicKeyFromPrivate, keyToBase64 } from "@plug/protocol";
 import { loadOrCreateKey, parseOptions, UsageError } from "../src/index.js";
 
 const bin = new URL("../../../node_modules/.bin/coordd", import.meta.url).pathname;

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { generatePrivateKey, publicKeyFromPrivate } from "@plug/wireguard";
+import { generatePrivateKey, publicKeyFromPrivate } from "@plug/protocol";
 import { LinkClient, MessageType, PushFlag, type ServerMessage } from "@plug/protocol";
 import { CoordCore, defaultLimits, udpSource, type Send, type Source } from "../src/index.js";
 import { sampleBody } from "./support.js";

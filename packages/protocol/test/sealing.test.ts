@@ -1,8 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { generatePrivateKey, publicKeyFromPrivate } from "@plug/wireguard";
-import {
+import { generatePrivateKey, publicKeyFromPrivate, 
   CandidateKind,
   decodeCandidateList,
   derivePairKeys,

@@ -3,8 +3,7 @@
 // frozen; protocol.vectors.test.ts recomputes them and must match byte for
 // byte. Regenerate only on a deliberate wire change:
 //   node --import tsx packages/protocol/test/vector-cases.ts > packages/protocol/test/vectors.json
-import { publicKeyFromPrivate } from "@plug/wireguard";
-import {
+import { publicKeyFromPrivate, 
   CandidateKind,
   NatBehavior,
   RelayPolicy,

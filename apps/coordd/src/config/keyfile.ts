@@ -3,7 +3,7 @@
 // into different keys). The key never reaches a log.
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { generatePrivateKey, keyFromBase64, keyToBase64, publicKeyFromPrivate } from "@plug/wireguard";
+import { generatePrivateKey, keyFromBase64, keyToBase64, publicKeyFromPrivate } from "@plug/protocol";
 
 export interface ServerKey {
   readonly privateKey: Uint8Array;

@@ -1,4 +1,4 @@
-import type { Endpoint } from "@plug/wireguard";
+import type { Endpoint } from "@plug/protocol";
 
 export type Transport = "udp" | "ws";
 

@@ -4,7 +4,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Logger } from "pino";
-import { normalizeEndpoint } from "@plug/wireguard";
+import { normalizeEndpoint } from "@plug/protocol";
 import type { CoordCore } from "../core/coord-core.js";
 import { DropReason } from "../core/metrics.js";
 import type { Send, Source } from "../core/types.js";

@@ -4,8 +4,7 @@
 // the destination Source.
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
-import { classifyDatagram } from "@plug/protocol";
-import { normalizeEndpoint, type Endpoint } from "@plug/wireguard";
+import { classifyDatagram, normalizeEndpoint, type Endpoint } from "@plug/protocol";
 import type { CoordCore } from "../core/coord-core.js";
 import { DropReason } from "../core/metrics.js";
 import { udpSource, type Send } from "../core/types.js";

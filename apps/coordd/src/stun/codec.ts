@@ -1,6 +1,6 @@
 // The part of STUN (RFC 8489, RFC 5780, and RFC 3489 for old clients) a
 // binding server needs: parse a Binding request strictly, write a response.
-import { formatIp, parseIp, type Endpoint } from "@plug/wireguard";
+import { formatIp, parseIp, type Endpoint } from "@plug/protocol";
 
 export const STUN_MAGIC = 0x2112a442;
 export const StunType = { BindingRequest: 0x0001, BindingResponse: 0x0101, BindingError: 0x0111 } as const;

@@ -5,7 +5,7 @@
 // address gets a 420 error from the receiving socket for RFC 5780 clients.
 // Classic RFC 3489 clients count any answer, even an error, as "the change
 // worked", so they get no answer, which is what they are built to interpret.
-import type { Endpoint } from "@plug/wireguard";
+import type { Endpoint } from "@plug/protocol";
 import { encodeBindingResponse, encodeUnknownAttributeError, parseBindingRequest } from "./codec.js";
 
 export interface StunSocketInfo {

@@ -2,7 +2,7 @@
 // it the datagrams that came from coordd and sends what it returns. It owns
 // the session (ephemeral key, counters) and the current cookie, and retries a
 // REGISTER once with a fresh cookie when coordd answers with COOKIE_REPLY.
-import { generatePrivateKey, publicKeyFromPrivate } from "@plug/wireguard";
+import { generatePrivateKey, publicKeyFromPrivate } from "../crypto/keys.js";
 import { MessageType } from "../constants.js";
 import { DecodeError } from "../wire/errors.js";
 import { decodeCookieReply } from "./cookie.js";
