@@ -7,3 +7,4 @@ export * from "./device/index.js";
 export { ReplayWindow, REPLAY_WINDOW_SIZE } from "./replay/replay-window.js";
 export { AllowedIps } from "./routing/allowed-ips.js";
 export { HandshakeRateLimiter, type RateLimiterOptions } from "./ratelimit/ratelimiter.js";
+export * from "./core/index.js";
