@@ -31,11 +31,11 @@ function commonBits(a: Uint8Array, b: Uint8Array, limit: number): number {
   return limit;
 }
 
-/** Whether `address` lies inside the node's prefix. */
-function contains(node: TrieNode<unknown>, address: Uint8Array): boolean {
+/** Whether `address` lies inside the node's prefix, given its first `fromByte` bytes are known to match. */
+function contains(node: TrieNode<unknown>, address: Uint8Array, fromByte: number): boolean {
   const full = node.cidr >> 3;
   const { bytes } = node;
-  for (let i = 0; i < full; i++) if (bytes[i] !== address[i]) return false;
+  for (let i = fromByte; i < full; i++) if (bytes[i] !== address[i]) return false;
   const rest = node.cidr & 7;
   if (rest === 0) return true;
   const mask = (0xff << (8 - rest)) & 0xff;
@@ -52,10 +52,20 @@ class Trie<T> {
   constructor(readonly bits: number) {}
 
   lookup(address: Uint8Array): T | undefined {
+    // Descend on the branch bits alone and compare the skipped bits only at
+    // nodes that carry an owner: every prefix containing the address lies on
+    // this path, and once an owned prefix does not contain it no deeper one
+    // can. Each comparison resumes where the previous one left off, because a
+    // deeper prefix extends the shallower one.
     let best: T | undefined;
+    let matchedBytes = 0;
     let node = this.root;
-    while (node !== null && contains(node, address)) {
-      if (node.owner !== undefined) best = node.owner;
+    while (node !== null) {
+      if (node.owner !== undefined) {
+        if (!contains(node, address, matchedBytes)) break;
+        best = node.owner;
+        matchedBytes = node.cidr >> 3;
+      }
       if (node.cidr === this.bits) break;
       node = node.children[bitAt(address, node.cidr)];
     }
