@@ -19,3 +19,5 @@ export * from "./upnp/soap.js";
 export * from "./upnp/http.js";
 export * from "./upnp/discovery.js";
 export * from "./upnp/client.js";
+export * from "./gateway/routes.js";
+export * from "./mapper/port-mapper.js";

@@ -3,11 +3,12 @@
 // code; each answer is one JSON line on stdout.
 import { createSocket, type Socket } from "node:dgram";
 import { createInterface } from "node:readline";
-import { PmpPcpClient, StunClient, UpnpClient, discoverNatBehavior, looksLikeStun } from "../../src/index.js";
+import { PmpPcpClient, PortMapper, StunClient, UpnpClient, discoverNatBehavior, looksLikeStun } from "../../src/index.js";
 import type { MappingEvent, MappingKeeper, PmpPcpProtocol, TransportProtocol } from "../../src/index.js";
 
 const keepers = new Map<number, MappingKeeper>();
 const events = new Map<number, MappingEvent[]>();
+const mappers = new Map<number, PortMapper>();
 let nextHandle = 1;
 
 function keeperFor(r: Request): MappingKeeper {
@@ -78,6 +79,23 @@ const ops: Record<string, (r: Request) => Promise<unknown>> = {
     keepers.set(handle, client);
     const mapping = await client.start();
     return { handle, mapping, serviceType: client.gateway?.serviceType };
+  },
+  /** The whole PortMapper, gateway taken from this namespace's routing table. */
+  async "port-mapper"(r) {
+    const handle = nextHandle++;
+    events.set(handle, []);
+    const mapper = new PortMapper({
+      request: { protocol: "udp", internalPort: Number(r.internalPort), lifetimeSeconds: Number(r.lifetime ?? 3600) },
+      ...(r.methods ? { methods: r.methods as MappingKeeper["method"][] } : {}),
+      onEvent: (e) => events.get(handle)?.push(e),
+    });
+    mappers.set(handle, mapper);
+    const mapping = await mapper.start();
+    return { handle, mapping, errors: mapper.lastErrors.map((e) => e.message) };
+  },
+  async "port-mapper-stop"(r) {
+    await mappers.get(Number(r.handle))?.stop();
+    return events.get(Number(r.handle)) ?? [];
   },
   /** Renews now and waits for the resulting mapping. */
   async renew(r) {
