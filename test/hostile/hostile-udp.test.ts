@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { CheckLab, implsToCheck, PEER_TUNNEL_ADDRESS, TUN_ADDRESS } from "../checker/lab.js";
 import { REPO_ROOT } from "../support/netns.js";
-import { echoReplyFor, echoRequest, makeCookieReply, parseIpv4 } from "../support/rawpeer/index.js";
+import { RawPeer, echoReplyFor, echoRequest, makeCookieReply, newIdentity, parseIpv4 } from "../support/rawpeer/index.js";
 import type { FuzzResult } from "./fuzz-worker.js";
 
 const COUNT = Number(process.env.PLUG_FUZZ_COUNT ?? 1_000_000);
@@ -75,7 +75,10 @@ for (const impl of implsToCheck()) {
       sourcePort: lab.port, receiver: r.session.keypair.remoteIndex, answeredMac1: new Uint8Array(randomBytes(16)),
       nonce: new Uint8Array(randomBytes(24)),
     }).bytes;
-    const seeds = [initiation, answered.response, cookieReply, keepalive, data, bData];
+    // An initiation from a key the daemon does not know: valid mac1, must still get silence.
+    const stranger = new RawPeer({ identity: newIdentity(), socket: a.socket, daemonAddress: a.daemonAddress, daemonPort: a.daemonPort, daemonStatic: a.daemonStatic });
+    const strangerInitiation = stranger.makeInitiation().bytes;
+    const seeds = [initiation, answered.response, cookieReply, keepalive, data, bData, strangerInitiation];
 
     // Control: a fresh peer's valid initiation from the fuzzer's socket must be answered,
     // which proves the reply counter can see the daemon's packets at all.
