@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ipv4, pair, hexOf } from "./core-harness.js";
+import { parseIp, parsePrefix } from "../src/net/address.js";
 
 test("handshake on first packet, then data both ways", () => {
   const { net, a, b } = pair();
@@ -113,4 +114,42 @@ test("initiations closer than 20 ms are a flood even with fresh timestamps", () 
   net.pump();
   assert.equal(b.core.stats.rx_handshake_flood, 1);
   assert.equal(b.core.stats.rx_handshake_replay, 0);
+});
+
+test("IPv6 inner packets route by destination and pass the source check", () => {
+  const { net, a, b } = pair();
+  a.core.addPeerAllowedIp(b.publicKey, parsePrefix("fd00::2/128"));
+  b.core.addPeerAllowedIp(a.publicKey, parsePrefix("fd00::1/128"));
+  const p = new Uint8Array(40 + 12);
+  p[0] = 0x60;
+  p[5] = 12;
+  p[6] = 17;
+  p.set(parseIp("fd00::1"), 8);
+  p.set(parseIp("fd00::2"), 24);
+  a.core.handleTunPackets([p]);
+  net.pump();
+  assert.deepEqual(b.delivered, [p]);
+  const spoofed = Uint8Array.from(p);
+  spoofed.set(parseIp("fd00::9"), 8);
+  a.core.handleTunPackets([spoofed]);
+  net.pump();
+  assert.equal(b.delivered.length, 1);
+  assert.equal(b.core.stats.rx_source_check, 1);
+});
+
+test("one TUN batch to several peers: each peer's packets go out in order, one handshake each", () => {
+  const { net, a, b } = pair();
+  const c = net.add("c", "192.0.2.3:51820", "10.0.0.3");
+  a.addPeer(c);
+  c.addPeer(a);
+  c.core.up();
+  const batch = [0, 1, 2, 3, 4, 5].map((i) => ipv4("10.0.0.1", i % 2 === 0 ? "10.0.0.2" : "10.0.0.3", 10 + i));
+  a.core.handleTunPackets(batch);
+  net.pump();
+  assert.equal(net.sentBy(a, 1).length, 2);
+  assert.deepEqual(b.delivered.map((x) => x.length), [30, 32, 34]);
+  assert.deepEqual(c.delivered.map((x) => x.length), [31, 33, 35]);
+  a.core.handleTunPackets(batch);
+  net.pump();
+  assert.equal(b.delivered.length + c.delivered.length, 12);
 });

@@ -151,3 +151,32 @@ test("peer removal frees its indices and routes", () => {
   assert.equal(b.core.stats.tx_no_route, 1);
   assert.deepEqual(b.core.peers(), []);
 });
+
+test("a response refused under load gets a cookie that the responder stores on its keypair index; the retry succeeds", () => {
+  const { net, a, b } = pair();
+  flood(a, a.publicKey, 150, "flood-a1");
+  a.core.handleTunPackets([ipv4("10.0.0.1", "10.0.0.2", 8)]);
+  net.pump();
+  assert.equal(net.sentBy(b, 2).length, 1, "b answered");
+  const cookieToB = net.log.filter((d) => d.data[0] === 3 && d.to.address === "192.0.2.2");
+  assert.equal(cookieToB.length, 1, "a, under load, answered b's mac2-less response with a cookie");
+  assert.equal(b.core.stats.rx_bad_cookie, 0, "b found its (now keypair) index and opened the cookie");
+  assert.equal(b.core.stats.rx_unknown_index, 0);
+  net.advance(4_900);
+  flood(a, a.publicKey, 150, "flood-a2");
+  net.advance(1_000);
+  const responses = net.sentBy(b, 2);
+  assert.equal(responses.length, 2);
+  assert.notEqual(hexOf(responses[1]?.data.subarray(76) ?? new Uint8Array()), "0".repeat(32), "second response carries mac2");
+  assert.equal(b.delivered.length, 1, "session up despite the load");
+});
+
+test("a transport counter at REJECT_AFTER_MESSAGES is refused before any decryption", () => {
+  const { net, a, b } = pair();
+  a.sendTo(b, 8);
+  const msg = Uint8Array.from(net.sentBy(a, 4)[0]?.data ?? new Uint8Array());
+  new DataView(msg.buffer).setBigUint64(8, 0xffffffffffffffffn - 0x2000n, true);
+  net.inject(b, msg, parseEndpoint("192.0.2.1:51820"));
+  assert.equal(b.core.stats.rx_replay, 1);
+  assert.equal(b.core.stats.rx_decrypt_failed, 0);
+});
