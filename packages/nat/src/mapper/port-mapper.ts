@@ -97,7 +97,7 @@ export class PortMapper {
     const forward = (probe: () => Probe | undefined) => (e: MappingEvent) => this.onKeeperEvent(probe(), e);
     const pmpProtocols = methods.filter((m): m is "pcp" | "nat-pmp" => m === "pcp" || m === "nat-pmp");
     if (pmpProtocols.length > 0) {
-      let self: Probe | undefined;
+      const ref: { probe?: Probe } = {};
       const keeper = new PmpPcpClient({
         gateway,
         request: this.options.request,
@@ -105,23 +105,23 @@ export class PortMapper {
         // Bounded so the race ends in seconds; the RFC schedules are for a single protocol.
         pcpGiveUpMs: 4000,
         natPmpTries: 5,
-        onEvent: forward(() => self),
+        onEvent: forward(() => ref.probe),
         ...(this.options.clock ? { clock: this.options.clock } : {}),
       });
-      self = { keeper, family: "pmp-pcp", result: undefined, error: undefined, settled: false };
-      probes.push(self);
+      ref.probe = { keeper, family: "pmp-pcp", result: undefined, error: undefined, settled: false };
+      probes.push(ref.probe);
     }
     if (methods.includes("upnp")) {
-      let self: Probe | undefined;
+      const ref: { probe?: Probe } = {};
       const keeper = new UpnpClient({
         request: this.options.request,
         discovery: { gateway, timeoutMs: 5000 },
-        onEvent: forward(() => self),
+        onEvent: forward(() => ref.probe),
         ...(this.options.description !== undefined ? { description: this.options.description } : {}),
         ...(this.options.clock ? { clock: this.options.clock } : {}),
       });
-      self = { keeper, family: "upnp", result: undefined, error: undefined, settled: false };
-      probes.push(self);
+      ref.probe = { keeper, family: "upnp", result: undefined, error: undefined, settled: false };
+      probes.push(ref.probe);
     }
     return probes;
   }
