@@ -168,14 +168,22 @@ function removeSocket(name: string): void {
 }
 
 // Interrupted runs must not leave namespaces or sockets behind in the shared directories.
-process.on("exit", () => {
+function closeAllSync(): void {
   for (const lab of CheckLab.live) {
     lab.daemon.killSync();
     try {
       execFileSync("ip", ["netns", "del", lab.name], { stdio: "ignore" });
     } catch {
-      // best effort
+      // already gone
     }
     removeSocket(lab.name);
   }
-});
+  CheckLab.live.clear();
+}
+process.on("exit", closeAllSync);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(sig, () => {
+    closeAllSync();
+    process.kill(process.pid, sig);
+  });
+}
