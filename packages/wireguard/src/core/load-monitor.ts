@@ -5,8 +5,8 @@
 import { UNDER_LOAD_TAIL, UNDER_LOAD_THRESHOLD } from "./constants.js";
 
 export class LoadMonitor {
-  /** Ring of the last THRESHOLD+1 arrival times. */
-  private readonly arrivals = new Float64Array(UNDER_LOAD_THRESHOLD + 1).fill(-Infinity);
+  /** Ring of the last THRESHOLD arrival times. */
+  private readonly arrivals = new Float64Array(UNDER_LOAD_THRESHOLD).fill(-Infinity);
   private next = 0;
   private underLoadUntil = -Infinity;
 
@@ -15,7 +15,8 @@ export class LoadMonitor {
     const oldest = this.arrivals[this.next] ?? -Infinity;
     this.arrivals[this.next] = now;
     this.next = (this.next + 1) % this.arrivals.length;
-    // The slot we overwrote held the arrival THRESHOLD+1 messages ago.
+    // The slot we overwrite held the arrival THRESHOLD messages ago: if that is
+    // under a second old, this is the (THRESHOLD+1)th within a second.
     if (now - oldest < 1_000) this.underLoadUntil = now + UNDER_LOAD_TAIL;
     return now < this.underLoadUntil;
   }
