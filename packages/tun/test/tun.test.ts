@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { getSocketMark, getMtu, openTun, setMtu, setSocketMark, TunError, type LinuxTunDevice } from "../src/index.js";
+import { getSocketMark, getMtu, openTun, setLinkUp, setMtu, setSocketMark, TunError, type LinuxTunDevice } from "../src/index.js";
 import { Netns, uniqueName, waitFor } from "./support/netns.js";
 import { socketFd } from "./support/socket-fd.js";
 import { icmpEcho, ipv4, parseIpv4, parseUdp, PROTO_ICMP, PROTO_UDP } from "./support/ipv4.js";
@@ -144,12 +144,17 @@ describe("TUN device in a namespace", { timeout: 20_000 }, () => {
     assert.equal(tun.write([new Uint8Array(20)]), 0, "writes after close never reach a reused fd");
   });
 
-  it("sets and gets the MTU through ioctl", () => {
+  it("sets the MTU and brings the link up through ioctl", () => {
     const tun = openTun(uniqueName());
     try {
       setMtu(tun.name, 1380);
       assert.equal(getMtu(tun.name), 1380);
-      assert.equal(execFileSync("cat", [`/sys/class/net/${tun.name}/mtu`], { encoding: "utf8" }).trim(), "1380");
+      assert.equal(readFileSync(`/sys/class/net/${tun.name}/mtu`, "utf8").trim(), "1380");
+      const IFF_UP = 0x1;
+      assert.equal(Number(readFileSync(`/sys/class/net/${tun.name}/flags`, "utf8")) & IFF_UP, 0);
+      setLinkUp(tun.name);
+      assert.equal(Number(readFileSync(`/sys/class/net/${tun.name}/flags`, "utf8")) & IFF_UP, IFF_UP);
+      assert.throws(() => setMtu(tun.name, 10), (err: unknown) => err instanceof TunError && err.code === "EINVAL");
     } finally {
       tun.close();
     }
