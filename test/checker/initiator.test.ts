@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CheckLab, implsToCheck, PEER_TUNNEL_ADDRESS, TUN_ADDRESS } from "./lab.js";
-import { echoRequest, parseEcho, parseIpv4 } from "../support/rawpeer/index.js";
+import { echoReplyFor, echoRequest, parseEcho, parseIpv4 } from "../support/rawpeer/index.js";
 
 for (const impl of implsToCheck()) {
   test(`${impl}: raw initiator handshake, keepalive, ICMP echo through the TUN, exact byte counters`, async (t) => {
@@ -48,6 +48,31 @@ for (const impl of implsToCheck()) {
     assert.equal(rx, 148 + 32 + 112 + 112, "rx = initiation + keepalive + two 112-byte data messages");
     assert.equal(tx, 92 + 112 + 112, "tx = response + two 112-byte data messages");
     assert.equal(session.sendCounter, 3n);
+    lab.assertAlive();
+  });
+}
+
+for (const impl of implsToCheck()) {
+  test(`${impl}: IPv6 outer transport, both roles`, async (t) => {
+    const lab = await CheckLab.start(impl);
+    t.after(() => lab.close());
+    const peer = await lab.addRawPeer({ bind: "::1" });
+    const session = await peer.handshake();
+    assert.equal((await lab.peerFields(peer.identity.publicKey)).get("endpoint"), `[::1]:${peer.socket.port}`);
+    await peer.send(session.seal(echoRequest(PEER_TUNNEL_ADDRESS, TUN_ADDRESS, 0x4343, 1, 38)));
+    assert.ok(await peer.receive(session), "echo over an IPv6 outer path");
+
+    // The daemon initiating toward an IPv6 endpoint.
+    const other = await lab.addRawPeer({ bind: "::1", endpoint: true, allowedIps: ["10.77.0.3/32"] });
+    const ping = lab.ns.ping("10.77.0.3", { count: 1, size: 38, waitS: 8 });
+    const answered = await other.respond(8000);
+    assert.ok(answered, "initiation arrived over IPv6");
+    const req = await other.receive(answered.session);
+    assert.ok(req);
+    const reply = echoReplyFor(req.plaintext.subarray(0, parseIpv4(req.plaintext)?.totalLength ?? 0));
+    assert.ok(reply);
+    await other.send(answered.session.seal(reply));
+    assert.equal((await ping).received, 1);
     lab.assertAlive();
   });
 }

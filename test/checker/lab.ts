@@ -115,7 +115,7 @@ export class CheckLab {
 
   /**
    * A raw peer configured on the daemon (allowed IP 10.77.0.2/32 by default) with its own
-   * UDP socket on 127.0.0.1. `endpoint` tells the daemon where the peer is (needed when the
+   * UDP socket on 127.0.0.1 (or `bind`, e.g. "::1" for an IPv6 outer path). `endpoint` tells the daemon where the peer is (needed when the
    * daemon must initiate).
    */
   async addRawPeer(opts: { allowedIps?: string[]; psk?: Uint8Array; endpoint?: boolean; identity?: Identity; bind?: string } = {}): Promise<RawPeer> {
@@ -124,12 +124,13 @@ export class CheckLab {
     const lines = [`public_key=${hex(identity.publicKey)}`, "replace_allowed_ips=true"];
     for (const a of opts.allowedIps ?? [`${PEER_TUNNEL_ADDRESS}/32`]) lines.push(`allowed_ip=${a}`);
     if (opts.psk) lines.push(`preshared_key=${hex(opts.psk)}`);
-    if (opts.endpoint) lines.push(`endpoint=${socket.address}:${socket.port}`);
+    const v6 = socket.address.includes(":");
+    if (opts.endpoint) lines.push(`endpoint=${v6 ? `[${socket.address}]` : socket.address}:${socket.port}`);
     const r = await this.set(lines);
     if (r !== "errno=0\n\n") throw new Error(`adding peer: ${r}`);
     return new RawPeer({
       identity, daemonStatic: dhPublic(this.identity.privateKey), psk: opts.psk ?? null,
-      socket, daemonAddress: "127.0.0.1", daemonPort: this.port,
+      socket, daemonAddress: v6 ? "::1" : "127.0.0.1", daemonPort: this.port,
     });
   }
 
