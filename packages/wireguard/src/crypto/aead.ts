@@ -18,15 +18,35 @@ export function aeadNonce(counter: bigint): Buffer {
 }
 
 const ZERO_NONCE = Buffer.alloc(12);
+// Scratch nonce for the synchronous hot path: OpenSSL copies it during cipher
+// initialisation, so reusing one buffer saves an allocation per packet.
+const SCRATCH_NONCE = Buffer.alloc(12);
+
+function nonceFor(counter: bigint): Buffer {
+  if (counter === 0n) return ZERO_NONCE;
+  SCRATCH_NONCE.writeBigUInt64LE(counter, 4);
+  return SCRATCH_NONCE;
+}
+
+/**
+ * Encrypts out[offset, offset+length) in place and writes the tag right after
+ * it: the transport path builds header, plaintext and padding in one buffer.
+ */
+export function aeadSealInPlace(key: AeadKey, counter: bigint, out: Uint8Array, offset: number, length: number): void {
+  const c = createCipheriv("chacha20-poly1305", key, nonceFor(counter), { authTagLength: TAG_LENGTH });
+  out.set(c.update(out.subarray(offset, offset + length)), offset);
+  c.final();
+  out.set(c.getAuthTag(), offset + length);
+}
 
 /** Returns ciphertext || tag. */
 export function aeadSeal(key: AeadKey, counter: bigint, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
-  return chachaPolySeal(key, counter === 0n ? ZERO_NONCE : aeadNonce(counter), plaintext, aad);
+  return chachaPolySeal(key, nonceFor(counter), plaintext, aad);
 }
 
 /** Opens ciphertext || tag; null when authentication fails or the input is too short. */
 export function aeadOpen(key: AeadKey, counter: bigint, sealed: Uint8Array, aad?: Uint8Array): Uint8Array | null {
-  return chachaPolyOpen(key, counter === 0n ? ZERO_NONCE : aeadNonce(counter), sealed, aad);
+  return chachaPolyOpen(key, nonceFor(counter), sealed, aad);
 }
 
 /** RFC 8439 ChaCha20-Poly1305 with an arbitrary 12-byte nonce. */

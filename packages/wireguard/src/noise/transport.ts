@@ -1,6 +1,6 @@
 // Transport data messages (§3.4): padding, sealing under the keypair's
 // counter, opening, and recovering the real inner length from the IP header.
-import { aeadOpen, aeadSeal, type AeadKey } from "../crypto/aead.js";
+import { aeadOpen, aeadSealInPlace, TAG_LENGTH, type AeadKey } from "../crypto/aead.js";
 import { MessageType, TRANSPORT_HEADER_LENGTH } from "./messages.js";
 
 const PADDING_MULTIPLE = 16;
@@ -24,18 +24,14 @@ export function sealTransport(
   mtu: number,
 ): Uint8Array {
   const padded = paddedLength(plaintext.length, mtu);
-  let body = plaintext;
-  if (padded !== plaintext.length) {
-    body = new Uint8Array(padded);
-    body.set(plaintext, 0);
-  }
-  const sealed = aeadSeal(key, counter, body);
-  const out = new Uint8Array(TRANSPORT_HEADER_LENGTH + sealed.length);
+  // One allocation for the whole datagram: header, padded plaintext (encrypted in place), tag.
+  const out = new Uint8Array(TRANSPORT_HEADER_LENGTH + padded + TAG_LENGTH);
   const v = new DataView(out.buffer);
   out[0] = MessageType.Transport;
   v.setUint32(4, receiverIndex, true);
   v.setBigUint64(8, counter, true);
-  out.set(sealed, TRANSPORT_HEADER_LENGTH);
+  out.set(plaintext, TRANSPORT_HEADER_LENGTH);
+  aeadSealInPlace(key, counter, out, TRANSPORT_HEADER_LENGTH, padded);
   return out;
 }
 
