@@ -59,6 +59,7 @@ static const char *errno_name(int err) {
     case ENOBUFS: return "ENOBUFS";
     case EFAULT: return "EFAULT";
     case EMSGSIZE: return "EMSGSIZE";
+    case ENOTTY: return "ENOTTY";
     default: return "EUNKNOWN";
   }
 }
@@ -125,6 +126,33 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
   CHECK(env, napi_set_element(env, result, 0, fdv));
   CHECK(env, napi_set_element(env, result, 1, namev));
   return result;
+}
+
+// adopt(fd) -> actualName: takes over an inherited TUN fd (wireguard-go's
+// WG_TUN_FD pattern), checking it really is an IFF_TUN | IFF_NO_PI device so
+// every read is exactly one IP packet, and making it non-blocking.
+static napi_value tun_adopt(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  if (argc < 1 || !get_int32_arg(env, argv[0], &fd)) {
+    napi_throw_type_error(env, "EINVAL", "adopt(fd): fd must be a number");
+    return NULL;
+  }
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  if (ioctl(fd, TUNGETIFF, &ifr) < 0) return throw_errno(env, "TUNGETIFF", errno);
+  if ((ifr.ifr_flags & (IFF_TUN | IFF_TAP)) != IFF_TUN || (ifr.ifr_flags & IFF_NO_PI) == 0) {
+    return throw_errno(env, "adopt: not an IFF_TUN | IFF_NO_PI device", EINVAL);
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) return throw_errno(env, "fcntl O_NONBLOCK", errno);
+  int fdfl = fcntl(fd, F_GETFD);
+  if (fdfl < 0 || fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) < 0) return throw_errno(env, "fcntl FD_CLOEXEC", errno);
+  napi_value namev;
+  CHECK(env, napi_create_string_utf8(env, ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ), &namev));
+  return namev;
 }
 
 // close(fd): EBADF is ignored so a double close from JS is harmless.
@@ -529,6 +557,7 @@ static napi_value tun_set_up(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, tun_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adopt", NULL, tun_adopt, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, tun_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"write", NULL, tun_write, NULL, NULL, NULL, napi_enumerable, NULL},
       {"startPoll", NULL, tun_start_poll, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -14,6 +14,8 @@ export interface NativeError extends Error {
 
 export interface NativeBinding {
   open(name: string): [fd: number, name: string];
+  /** Checks an inherited fd is a TUN (IFF_NO_PI) device, makes it non-blocking; returns its name. */
+  adopt(fd: number): string;
   close(fd: number): void;
   /** stats = [written, droppedFull, droppedError], updated in place. */
   write(fd: number, packets: readonly Uint8Array[], stats: Float64Array): number;

@@ -35,8 +35,8 @@ export function validateInterfaceName(name: string): void {
     );
   }
   // The kernel's dev_valid_name() rules.
-  if (name === "." || name === ".." || /[/:\s]/.test(name)) {
-    throw new TunError(`interface name "${name}" is invalid: no "/", ":", whitespace, "." or ".."`, "EINVAL");
+  if (name === "." || name === ".." || /[/:\s\0]/.test(name)) {
+    throw new TunError(`interface name "${name}" is invalid: no "/", ":", whitespace, NUL, "." or ".."`, "EINVAL");
   }
 }
 
@@ -168,4 +168,25 @@ export function openTun(name: string): LinuxTunDevice {
     throw openError(name, err);
   }
   return new NativeTunDevice(opened[0], opened[1]);
+}
+
+/**
+ * Takes over a TUN fd opened by someone else (e.g. passed down as WG_TUN_FD).
+ * It must be an IFF_TUN | IFF_NO_PI device; it is switched to non-blocking and
+ * close-on-exec, and `close()` closes it.
+ */
+export function openTunFd(fd: number): LinuxTunDevice {
+  if (!Number.isInteger(fd) || fd < 0) throw new TunError(`invalid file descriptor ${fd}`, "EBADF");
+  let name: string;
+  try {
+    name = native().adopt(fd);
+  } catch (err) {
+    if (err instanceof TunError || !isNativeError(err)) throw err;
+    const why =
+      err.code === "EINVAL" || err.code === "ENOTTY" || err.code === "EBADFD"
+        ? "it is not an attached TUN device without packet information (IFF_TUN | IFF_NO_PI)"
+        : err.message;
+    throw new TunError(`cannot use fd ${fd} as a TUN device: ${why}`, err.code);
+  }
+  return new NativeTunDevice(fd, name);
 }

@@ -23,4 +23,6 @@ export class TunError extends Error {
   ) {
     super(message);
   }
+
+  override readonly name = "TunError";
 }

@@ -8,7 +8,7 @@ import { createSocket } from "node:dgram";
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { getSocketMark, getMtu, openTun, setLinkUp, setMtu, setSocketMark, TunError, type LinuxTunDevice } from "../src/index.js";
+import { getSocketMark, getMtu, openTun, openTunFd, setLinkUp, setMtu, setSocketMark, TunError, type LinuxTunDevice } from "../src/index.js";
 import { Netns, uniqueName, waitFor } from "./support/netns.js";
 import { socketFd } from "./support/socket-fd.js";
 import { icmpEcho, ipv4, parseIpv4, parseUdp, PROTO_ICMP, PROTO_UDP } from "./support/ipv4.js";
@@ -20,12 +20,19 @@ const PORT = 9999;
 const fixture = (file: string): string => fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url));
 
 /** Runs a fixture under tsx, optionally wrapped (unshare/setpriv); resolves with its exit code and stdout. */
-function runFixture(wrapper: readonly string[], file: string, arg: string): Promise<{ code: number | null; stdout: string }> {
+function runFixture(
+  wrapper: readonly string[],
+  file: string,
+  arg: string,
+  inheritFd?: number,
+): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     const argv = [...wrapper, process.execPath, "--import", "tsx", fixture(file), arg];
-    const child = spawn(argv[0] ?? "", argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
+    const stdio: Array<"ignore" | "pipe" | "inherit" | number> = ["ignore", "pipe", "inherit"];
+    if (inheritFd !== undefined) stdio.push(inheritFd);
+    const child = spawn(argv[0] ?? "", argv.slice(1), { stdio });
     let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.on("error", reject);
     child.on("exit", (code) => resolve({ code, stdout }));
   });
@@ -144,6 +151,23 @@ describe("TUN device in a namespace", { timeout: 20_000 }, () => {
     assert.equal(tun.write([new Uint8Array(20)]), 0, "writes after close never reach a reused fd");
   });
 
+  it("can be closed from inside its packet handler", async () => {
+    const tun = device();
+    let calls = 0;
+    tun.onPackets(() => {
+      calls++;
+      tun.close();
+    });
+    ns.execBlocking(["bash", "-c", `for i in 1 2 3; do printf x > /dev/udp/${PEER}/${PORT}; done`]);
+    await waitFor(() => calls > 0);
+    // The native side must notice the close it returns into, and not touch
+    // the freed poll state or call again.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(calls, 1);
+    assert.equal(tun.closed, true);
+    assert.equal(ns.hasLink(tun.name), false, "the kernel removed the closed device");
+  });
+
   it("sets the MTU and brings the link up through ioctl", () => {
     const tun = openTun(uniqueName());
     try {
@@ -171,6 +195,26 @@ describe("TUN lifecycle", { timeout: 20_000 }, () => {
     assert.equal(result.closed, true);
     assert.equal(result.written, 0);
     assert.equal(result.stats.txDroppedError, 1);
+  });
+
+  it("takes over an inherited TUN fd (WG_TUN_FD pattern)", async () => {
+    const tun = openTun(uniqueName());
+    try {
+      const { code, stdout } = await runFixture([], "adopt-fd.ts", "", tun.fd);
+      assert.equal(code, 0);
+      assert.deepEqual(JSON.parse(stdout), { name: tun.name });
+    } finally {
+      tun.close();
+    }
+  });
+
+  it("refuses to take over an fd that is not a TUN device", () => {
+    const fd = openSync("/dev/null", "r");
+    try {
+      assert.throws(() => openTunFd(fd), (err: unknown) => err instanceof TunError && /not an attached TUN device/.test(err.message));
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it("removes the interface when closed", () => {

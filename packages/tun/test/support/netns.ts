@@ -33,6 +33,10 @@ export class Netns {
     return execFileSync("ip", ["-n", this.name, ...args], { encoding: "utf8" });
   }
 
+  hasLink(ifname: string): boolean {
+    return spawnSync("ip", ["-n", this.name, "link", "show", "dev", ifname], { stdio: "ignore" }).status === 0;
+  }
+
   /** Moves an interface of the test process's namespace into this one and gives it an address. */
   adopt(ifname: string, cidr: string): void {
     execFileSync("ip", ["link", "set", "dev", ifname, "netns", this.name]);
