@@ -311,39 +311,15 @@ export class DeviceCore {
     this.sendInitiation(peer, true);
   }
 
-  private jitter(): number {
+  /** Uniform-enough in [0, JITTER_MAX_MS) from injected randomness; an arrow so hooks can take it without a closure per call. */
+  private readonly jitter = (): number => {
     const b = this.random(2);
     return (((b[0] ?? 0) << 8) | (b[1] ?? 0)) % JITTER_MAX_MS;
-  }
+  };
 
-  // §6.6 hooks
-  private dataSent(peer: Peer, now: number): void {
-    if (peer.timers.newHandshake === null) peer.timers.newHandshake = now + KEEPALIVE_TIMEOUT + REKEY_TIMEOUT + this.jitter();
-  }
-  private dataReceived(peer: Peer, now: number): void {
-    if (peer.timers.sendKeepalive === null) peer.timers.sendKeepalive = now + KEEPALIVE_TIMEOUT;
-    else peer.timers.needAnotherKeepalive = true;
-  }
-  private anyAuthenticatedPacketSent(peer: Peer): void {
-    peer.timers.sendKeepalive = null;
-  }
-  private anyAuthenticatedPacketReceived(peer: Peer): void {
-    peer.timers.newHandshake = null;
-  }
-  private anyAuthenticatedPacketTraversal(peer: Peer, now: number): void {
-    if (peer.persistentKeepalive > 0) peer.timers.persistentKeepalive = now + peer.persistentKeepalive * 1000;
-  }
-  private handshakeInitiated(peer: Peer, now: number): void {
-    peer.timers.retransmitHandshake = now + REKEY_TIMEOUT + this.jitter();
-  }
   private handshakeComplete(peer: Peer): void {
-    peer.timers.retransmitHandshake = null;
-    peer.timers.handshakeAttempts = 0;
-    peer.timers.sentLastMinuteHandshake = false;
+    peer.timers.handshakeComplete();
     peer.lastHandshake = this.clock.wall();
-  }
-  private sessionDerived(peer: Peer, now: number): void {
-    peer.timers.zeroKeyMaterial = now + ZERO_KEY_TIMEOUT;
   }
 
   // ---------------------------------------------------------------- send path
@@ -420,9 +396,9 @@ export class DeviceCore {
       this.io.send(msg, to);
     }
     if (sent > 0) {
-      this.anyAuthenticatedPacketTraversal(peer, now);
-      this.anyAuthenticatedPacketSent(peer);
-      if (sentData) this.dataSent(peer, now);
+      peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepalive);
+      peer.timers.anyAuthenticatedPacketSent();
+      if (sentData) peer.timers.dataSent(now, this.jitter);
     }
     this.keepKeyFreshSending(peer, now);
   }
@@ -465,11 +441,11 @@ export class DeviceCore {
     }
     peer.cookies.addMacs(msg, now);
     this.log.verbose(`${peer.label} - Sending handshake initiation`);
-    this.anyAuthenticatedPacketTraversal(peer, now);
-    this.anyAuthenticatedPacketSent(peer);
+    peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepalive);
+    peer.timers.anyAuthenticatedPacketSent();
     peer.txBytes += BigInt(msg.length);
     this.io.send(msg, to);
-    this.handshakeInitiated(peer, now);
+    peer.timers.handshakeInitiated(now, this.jitter);
   }
 
   private sendResponse(peer: Peer, now: number): void {
@@ -496,9 +472,9 @@ export class DeviceCore {
     hs.clear();
     peer.installAsResponder(kp, this.indices);
     this.log.verbose(`${peer.label} - Sending handshake response`);
-    this.sessionDerived(peer, now);
-    this.anyAuthenticatedPacketTraversal(peer, now);
-    this.anyAuthenticatedPacketSent(peer);
+    peer.timers.sessionDerived(now);
+    peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepalive);
+    peer.timers.anyAuthenticatedPacketSent();
     peer.txBytes += BigInt(created.message.length);
     this.io.send(created.message, to);
   }
@@ -579,8 +555,8 @@ export class DeviceCore {
     commitInitiation(hs, msg, consumed, now);
     this.log.verbose(`${peer.label} - Received handshake initiation`);
     peer.endpoint = from;
-    this.anyAuthenticatedPacketTraversal(peer, now);
-    this.anyAuthenticatedPacketReceived(peer);
+    peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepalive);
+    peer.timers.anyAuthenticatedPacketReceived();
     peer.rxBytes += BigInt(INITIATION_LENGTH);
     this.sendResponse(peer, now);
   }
@@ -603,11 +579,11 @@ export class DeviceCore {
     peer.handshake.clear();
     this.log.verbose(`${peer.label} - Received handshake response`);
     peer.endpoint = from;
-    this.anyAuthenticatedPacketTraversal(peer, now);
-    this.anyAuthenticatedPacketReceived(peer);
+    peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepalive);
+    peer.timers.anyAuthenticatedPacketReceived();
     peer.rxBytes += BigInt(RESPONSE_LENGTH);
     peer.installAsInitiator(kp, this.indices);
-    this.sessionDerived(peer, now);
+    peer.timers.sessionDerived(now);
     this.handshakeComplete(peer);
     // Key confirmation for the responder: queued data, or else a keepalive, right away (§4.4 step 8).
     this.sendKeepalive(peer);
@@ -641,11 +617,11 @@ export class DeviceCore {
       this.sendStaged(peer);
     }
     this.keepKeyFreshReceiving(peer, now);
-    this.anyAuthenticatedPacketTraversal(peer, now);
-    this.anyAuthenticatedPacketReceived(peer);
+    peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepalive);
+    peer.timers.anyAuthenticatedPacketReceived();
     peer.rxBytes += BigInt(data.length);
     if (plaintext.length === 0) return; // keepalive
-    this.dataReceived(peer, now);
+    peer.timers.dataReceived(now);
     const length = innerPacketLength(plaintext);
     if (length === null) return this.drop("rx_malformed_inner");
     const packet = plaintext.subarray(0, length);

@@ -1,6 +1,10 @@
 // The five per-peer timers of §6.6 as absolute monotonic deadlines (null =
-// not pending). Deadlines instead of callbacks keep the core sans-IO: the I/O
-// layer asks for the earliest one and calls tick().
+// not pending), and the hooks that arm and cancel them, named as in the
+// kernel's timers.c. Deadlines instead of callbacks keep the core sans-IO:
+// the I/O layer asks for the earliest one and calls tick(); what happens when
+// a deadline passes is the core's business.
+import { KEEPALIVE_TIMEOUT, REKEY_TIMEOUT, ZERO_KEY_TIMEOUT } from "./constants.js";
+
 export class PeerTimers {
   retransmitHandshake: number | null = null;
   sendKeepalive: number | null = null;
@@ -10,6 +14,49 @@ export class PeerTimers {
   handshakeAttempts = 0;
   needAnotherKeepalive = false;
   sentLastMinuteHandshake = false;
+
+  /** After sending a non-keepalive transport packet. */
+  dataSent(now: number, jitter: () => number): void {
+    if (this.newHandshake === null) this.newHandshake = now + KEEPALIVE_TIMEOUT + REKEY_TIMEOUT + jitter();
+  }
+
+  /** After receiving a non-keepalive transport packet. */
+  dataReceived(now: number): void {
+    if (this.sendKeepalive === null) this.sendKeepalive = now + KEEPALIVE_TIMEOUT;
+    else this.needAnotherKeepalive = true;
+  }
+
+  /** After sending any handshake, data or keepalive message. */
+  anyAuthenticatedPacketSent(): void {
+    this.sendKeepalive = null;
+  }
+
+  /** After receiving any authenticated message. */
+  anyAuthenticatedPacketReceived(): void {
+    this.newHandshake = null;
+  }
+
+  /** Before sending or after receiving any authenticated message. */
+  anyAuthenticatedPacketTraversal(now: number, persistentKeepaliveSeconds: number): void {
+    if (persistentKeepaliveSeconds > 0) this.persistentKeepalive = now + persistentKeepaliveSeconds * 1000;
+  }
+
+  /** After sending an initiation. */
+  handshakeInitiated(now: number, jitter: () => number): void {
+    this.retransmitHandshake = now + REKEY_TIMEOUT + jitter();
+  }
+
+  /** Response consumed (initiator) or first packet on `next` (responder). */
+  handshakeComplete(): void {
+    this.retransmitHandshake = null;
+    this.handshakeAttempts = 0;
+    this.sentLastMinuteHandshake = false;
+  }
+
+  /** A keypair was derived. */
+  sessionDerived(now: number): void {
+    this.zeroKeyMaterial = now + ZERO_KEY_TIMEOUT;
+  }
 
   earliest(): number | null {
     let min: number | null = null;
