@@ -14,6 +14,7 @@ import {
   type BindingResult,
 } from "../src/index.js";
 import type { Endpoint } from "@plug/wireguard";
+import { crc32 } from "node:zlib";
 
 const server: Endpoint = { family: 4, address: "198.51.100.7", port: 3478 };
 const tid = Uint8Array.from({ length: 12 }, (_, i) => i + 1);
@@ -54,6 +55,21 @@ test("MAPPED-ADDRESS alone (RFC 3489 server) is accepted as a fallback", () => {
   const mapped: Endpoint = { family: 4, address: "203.0.113.5", port: 1234 };
   const pkt = encodeMessage({ type: StunMessageType.BindingSuccess, transactionId: tid, attributes: [{ type: StunAttr.MappedAddress, value: encodeAddress(mapped) }] });
   assert.deepEqual(decodeBindingResponse(pkt)?.mapped, mapped);
+});
+
+test("FINGERPRINT is verified when present", () => {
+  const mapped: Endpoint = { family: 4, address: "203.0.113.10", port: 40000 };
+  const body = response(tid, mapped);
+  const withFp = new Uint8Array(body.length + 8);
+  withFp.set(body);
+  const v = new DataView(withFp.buffer);
+  v.setUint16(2, body.length - 20 + 8);
+  v.setUint16(body.length, StunAttr.Fingerprint);
+  v.setUint16(body.length + 2, 4);
+  v.setUint32(body.length + 4, (crc32(withFp.subarray(0, body.length)) ^ 0x5354554e) >>> 0);
+  assert.deepEqual(decodeBindingResponse(withFp)?.mapped, mapped);
+  withFp[withFp.length - 1] = (withFp[withFp.length - 1] ?? 0) ^ 1;
+  assert.equal(decodeBindingResponse(withFp), undefined);
 });
 
 test("malformed and non-STUN input is rejected without throwing", () => {

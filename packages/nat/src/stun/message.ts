@@ -1,6 +1,7 @@
 // STUN message codec (RFC 8489, RFC 5780 attributes): only what a binding
 // client needs. Decoding is strict and never throws on hostile input: it
 // returns undefined and the caller counts the drop.
+import { crc32 } from "node:zlib";
 import { formatIp, parseIp, type Endpoint } from "@plug/wireguard";
 
 export const STUN_MAGIC_COOKIE = 0x2112a442;
@@ -103,6 +104,12 @@ export function decodeMessage(packet: Uint8Array): StunMessage | undefined {
     const type = view.getUint16(off);
     const len = view.getUint16(off + 2);
     if (off + 4 + len > packet.length) return undefined;
+    if (type === StunAttr.Fingerprint) {
+      // RFC 8489 §14.7: last attribute, CRC-32 of everything before it XOR "STUN". A
+      // mismatch means corruption or another protocol that happened to carry the cookie.
+      if (len !== 4 || off + 8 !== packet.length) return undefined;
+      if (((crc32(packet.subarray(0, off)) ^ 0x5354554e) >>> 0) !== view.getUint32(off + 4)) return undefined;
+    }
     attributes.push({ type, value: packet.slice(off + 4, off + 4 + len) });
     off += 4 + pad4(len);
   }
