@@ -6,7 +6,7 @@
 import type { KeyObject } from "node:crypto";
 import { hash, kdf1, kdf2, kdf3 } from "../crypto/blake2s.js";
 import { aeadOpen, aeadSeal } from "../crypto/aead.js";
-import { dh, x25519PublicKey } from "../crypto/x25519.js";
+import { dh, privateKeyObject, x25519PublicKey } from "../crypto/x25519.js";
 import { INITIAL_CHAIN_KEY, INITIAL_HASH, ZERO_KEY } from "./constants.js";
 import { encodeInitiation, encodeResponse, type InitiationMessage, type ResponseMessage } from "./messages.js";
 
@@ -79,13 +79,15 @@ export function createInitiation(hs: Handshake, p: InitiationParams, trace?: Tra
   if (p.staticShared === null) return null;
   let h = hash(INITIAL_HASH, p.remotePublic);
   trace?.("H0", h);
-  const ephemeral = x25519PublicKey(p.ephemeralPrivate);
+  // Imported once: a private KeyObject costs more than the DH itself.
+  const ephemeralKey = privateKeyObject(p.ephemeralPrivate);
+  const ephemeral = x25519PublicKey(ephemeralKey);
   trace?.("Epub_i", ephemeral);
   let c = kdf1(INITIAL_CHAIN_KEY, ephemeral);
   h = hash(h, ephemeral);
   trace?.("C1", c);
   trace?.("H1", h);
-  const es = dh(p.ephemeralPrivate, p.remotePublic);
+  const es = dh(ephemeralKey, p.remotePublic);
   if (es === null) return null;
   let k: Uint8Array;
   [c, k] = kdf2(c, es);
@@ -190,17 +192,18 @@ export function createResponse(
   trace?: Trace,
 ): { message: Uint8Array; keys: TransportKeys } | null {
   if (hs.state !== HandshakeState.InitiationConsumed || hs.remoteEphemeral === null) return null;
-  const ephemeral = x25519PublicKey(p.ephemeralPrivate);
+  const ephemeralKey = privateKeyObject(p.ephemeralPrivate);
+  const ephemeral = x25519PublicKey(ephemeralKey);
   trace?.("Epub_r", ephemeral);
   let c = kdf1(hs.chainKey, ephemeral);
   let h = hash(hs.hash, ephemeral);
   trace?.("C4", c);
   trace?.("H4", h);
-  const ee = dh(p.ephemeralPrivate, hs.remoteEphemeral);
+  const ee = dh(ephemeralKey, hs.remoteEphemeral);
   if (ee === null) return null;
   c = kdf1(c, ee);
   trace?.("C5", c);
-  const se = dh(p.ephemeralPrivate, p.initiatorStatic);
+  const se = dh(ephemeralKey, p.initiatorStatic);
   if (se === null) return null;
   c = kdf1(c, se);
   trace?.("C6", c);
