@@ -4,6 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { pair, ipv4 } from "./core-harness.js";
+import type { Peer } from "../src/core/peer.js";
+import { REJECT_AFTER_MESSAGES, REKEY_AFTER_MESSAGES } from "../src/noise/keypair.js";
 
 test("retransmit: 1 initiation + 19 retries 5 s + jitter apart, then give up and drop staged packets", () => {
   const { net, a, b } = pair();
@@ -199,4 +201,39 @@ test("the responder does not rekey on receive, however old its keypair", () => {
   assert.equal(b.delivered.length, 2, "accepted: younger than REJECT_AFTER_TIME");
   assert.equal(net.sentBy(b, 1).length, 0);
   assert.equal(net.sentBy(a, 1).length, initiationsBefore);
+});
+
+/** White-box access to a peer's live state: 2^60 messages cannot be sent in a test. */
+function peerState(core: unknown, publicKey: Uint8Array): Peer {
+  const p = (core as { peersByKey: Map<string, Peer> }).peersByKey.get(Buffer.from(publicKey).toString("hex"));
+  assert.ok(p);
+  return p;
+}
+
+test("message-count limits: past 2^60 even the responder rekeys; at REJECT_AFTER_MESSAGES a keypair stops sending", () => {
+  const { net, a, b } = pair();
+  a.sendTo(b, 8);
+  b.sendTo(a, 8);
+  const bCurrent = peerState(b.core, a.publicKey).current;
+  assert.ok(bCurrent);
+  bCurrent.sendCounter = REKEY_AFTER_MESSAGES + 1n;
+  net.advance(6_000);
+  b.sendTo(a, 8);
+  assert.equal(net.sentBy(b, 1).length, 1, "responder initiated on the counter");
+  assert.equal(a.delivered.length, 2, "the packet itself still went out");
+
+  net.advance(6_000);
+  const aCurrent = peerState(a.core, b.publicKey).current;
+  assert.ok(aCurrent);
+  aCurrent.sendCounter = REJECT_AFTER_MESSAGES - 1n;
+  const initiations = net.sentBy(a, 1).length;
+  const delivered = b.delivered.length;
+  net.filter = (d) => d.data[0] !== 2; // keep the new handshake from completing
+  a.core.handleTunPackets([ipv4("10.0.0.1", "10.0.0.2", 1), ipv4("10.0.0.1", "10.0.0.2", 2)]);
+  net.pump();
+  assert.equal(b.delivered.length, delivered + 1, "the last usable counter was used");
+  assert.equal(net.sentBy(a, 1).length, initiations + 1, "then a handshake, with the second packet staged");
+  net.filter = () => true;
+  net.advance(6_000);
+  assert.equal(b.delivered.length, delivered + 2, "the staged packet went out on the new session");
 });
