@@ -28,11 +28,13 @@ async function main(argv: readonly string[]): Promise<number> {
         return startInBackground({ argv, env: process.env, script: process.argv[1] ?? "" });
       }
       const log = createLogger(parseLogLevel(process.env.LOG_LEVEL, "error"), command.ifname);
+      const tunFd = process.env.WG_TUN_FD;
       return runForeground({
         ifname: command.ifname,
         configPath: command.configPath,
         log,
         readiness: readinessFromEnv(process.env),
+        ...(tunFd !== undefined && /^\d+$/.test(tunFd) ? { tunFd: Number(tunFd) } : {}),
       });
     }
   }

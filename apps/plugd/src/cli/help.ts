@@ -90,6 +90,11 @@ ENVIRONMENT
     WG_PROCESS_FOREGROUND=1
         Same as --foreground.
 
+    WG_TUN_FD=N
+        Use the already open TUN device on file descriptor N instead of
+        creating INTERFACE-NAME (the wireguard-go convention for a parent that
+        created the device itself). Its kernel name is used for the socket.
+
 FILES
     /var/run/wireguard/INTERFACE-NAME.sock
         UAPI socket (mode 0700 under a 0755 directory). A socket that still

@@ -19,10 +19,22 @@ export async function startInBackground(opts: BackgroundOptions): Promise<number
   const level = opts.env.LOG_LEVEL;
   // As wireguard-go: the background copy keeps stdout/stderr only when LOG_LEVEL asks for output.
   const keepOutput = level !== undefined && level !== "" && level !== "silent";
+  const stdio: Array<"ignore" | "inherit" | "pipe" | number> = ["ignore", keepOutput ? "inherit" : "ignore", keepOutput ? "inherit" : "ignore", "pipe"];
+  // An inherited TUN fd (WG_TUN_FD) must reach the child under the same number.
+  const tunFd = opts.env.WG_TUN_FD;
+  if (tunFd !== undefined && /^\d+$/.test(tunFd)) {
+    const fd = Number(tunFd);
+    if (fd <= 3) {
+      process.stderr.write(`plugd: WG_TUN_FD=${fd} collides with the readiness pipe; run with --foreground\n`);
+      return 1;
+    }
+    while (stdio.length < fd) stdio.push("ignore");
+    stdio[fd] = fd;
+  }
   const child = spawn(process.execPath, [...process.execArgv, opts.script, ...opts.argv], {
     detached: true,
     env: { ...opts.env, WG_PROCESS_FOREGROUND: "1", [READY_FD_ENV]: "3" },
-    stdio: ["ignore", keepOutput ? "inherit" : "ignore", keepOutput ? "inherit" : "ignore", "pipe"],
+    stdio,
   });
   const pipe = child.stdio[3] as Readable | null | undefined;
   if (pipe === null || pipe === undefined) {

@@ -4,7 +4,7 @@
 // Order matters: the config is parsed before anything is created, so a typo
 // leaves no interface behind.
 import { existsSync } from "node:fs";
-import { getMtu, openTun, setMtu } from "@plug/tun";
+import { getMtu, openTun, openTunFd, setMtu, type LinuxTunDevice } from "@plug/tun";
 import { WireGuardDevice, type Logger } from "@plug/wireguard";
 import { applyConfig, loadConfig, type PlugConfig } from "../config/index.js";
 import { UapiServer } from "../uapi-server/index.js";
@@ -26,6 +26,8 @@ export interface ForegroundOptions {
   readonly handleSignals?: boolean;
   /** Resolves when the daemon should stop, in addition to signals and failures. */
   readonly stop?: Promise<void>;
+  /** WG_TUN_FD: a TUN fd opened by whoever started us, as wireguard-go accepts it. */
+  readonly tunFd?: number;
 }
 
 export function defaultConfigPath(ifname: string): string {
@@ -67,7 +69,7 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
   });
 
   try {
-    const tun = openTun(opts.ifname);
+    const tun: LinuxTunDevice = opts.tunFd === undefined ? openTun(opts.ifname) : openTunFd(opts.tunFd);
     let tunOwned = true;
     cleanups.push(() => {
       if (tunOwned) tun.close();

@@ -29,6 +29,7 @@ export interface WireGuardDeviceOptions {
 /** Counters of the I/O edge, next to the core's own. */
 export interface DeviceIoStats {
   udpSendErrors: number;
+  udpSocketErrors: number;
   /** Datagrams for an IPv6 endpoint on a host where only udp4 could be bound. */
   udpUnreachableFamily: number;
   tunWriteDropped: number;
@@ -57,7 +58,7 @@ export class WireGuardDevice implements DeviceControl {
   private toTun: Uint8Array[] = [];
   private closed = false;
   private readonly fatalHandlers: Array<(err: Error) => void> = [];
-  readonly ioStats: DeviceIoStats = { udpSendErrors: 0, udpUnreachableFamily: 0, tunWriteDropped: 0 };
+  readonly ioStats: DeviceIoStats = { udpSendErrors: 0, udpSocketErrors: 0, udpUnreachableFamily: 0, tunWriteDropped: 0 };
 
   private constructor(opts: WireGuardDeviceOptions) {
     this.tun = opts.tun;
@@ -88,7 +89,7 @@ export class WireGuardDevice implements DeviceControl {
     return device;
   }
 
-  /** Called once when the device cannot continue (TUN gone, UDP socket failed). */
+  /** Called once when the device cannot continue (the TUN device went away or failed). */
   onFatal(handler: (err: Error) => void): void {
     this.fatalHandlers.push(handler);
   }
@@ -210,8 +211,11 @@ export class WireGuardDevice implements DeviceControl {
       this.core.handleDatagram(msg, normalizeEndpoint(rinfo.address, rinfo.port));
       this.afterInput();
     });
+    // Not fatal: a bound UDP socket reports transient errors here, and a
+    // listen_port change replaces a socket that is really broken.
     udp.socket.on("error", (err) => {
-      if (this.udp === udp) this.fatal(err);
+      this.ioStats.udpSocketErrors++;
+      this.log.error(`UDP socket error: ${err.message}`);
     });
   }
 
