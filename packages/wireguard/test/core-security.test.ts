@@ -180,3 +180,33 @@ test("a transport counter at REJECT_AFTER_MESSAGES is refused before any decrypt
   assert.equal(b.core.stats.rx_replay, 1);
   assert.equal(b.core.stats.rx_decrypt_failed, 0);
 });
+
+test("every single-bit flip of genuine handshake and transport messages is dropped quietly", () => {
+  const { net, a, b } = pair();
+  a.sendTo(b, 40);
+  const genuine = [net.sentBy(a, 1)[0], net.sentBy(b, 2)[0], net.sentBy(a, 4)[0]];
+  for (const g of genuine) {
+    assert.ok(g);
+    const target = g.data[0] === 2 ? a : b;
+    const sentBefore = net.log.length;
+    const deliveredBefore = target.delivered.length;
+    const dropsBefore = Object.values(target.core.stats).reduce((x, y) => x + y, 0);
+    let inputs = 0;
+    for (let bit = 0; bit < g.data.length * 8; bit += 3) {
+      const m = Uint8Array.from(g.data);
+      m[bit >> 3] = (m[bit >> 3] ?? 0) ^ (1 << (bit & 7));
+      target.core.handleDatagram(m, ATTACKER);
+      inputs++;
+    }
+    const drops = Object.values(target.core.stats).reduce((x, y) => x + y, 0) - dropsBefore;
+    assert.equal(drops, inputs, `type ${g.data[0]}: every mutation counted as one drop`);
+    assert.equal(target.core.stats.rx_internal_error, 0);
+    // Past 100 handshake messages a second the target is under load: the only
+    // answers allowed are 64-byte cookie replies, smaller than what provoked them.
+    const replies = net.log.slice(sentBefore);
+    assert.ok(replies.every((d) => d.data[0] === 3 && d.data.length === 64 && d.to.address === ATTACKER.address), "only cookie replies");
+    if (g.data[0] === 4) assert.equal(replies.length, 0, "transport garbage is never answered");
+    assert.equal(target.delivered.length, deliveredBefore);
+  }
+  assert.equal(formatEndpoint(b.peerOf(a).endpoint ?? ATTACKER), "192.0.2.1:51820");
+});
