@@ -89,7 +89,13 @@ test("pcp: a gateway reboot is detected through the epoch and the mapping re-cre
   await lab.start();
   const agent = new LabAgent(lab.lan);
   t.after(() => agent.close());
-  const { handle, mapping } = await agent.call<{ handle: number; mapping: PortMapping }>("pmp-pcp-map", { gateway: ROUTER_LAN, internalPort: 41001, lifetime: 600 });
+  const { handle, mapping } = await agent.call<{ handle: number; mapping: PortMapping }>("pmp-pcp-map", {
+    gateway: ROUTER_LAN,
+    internalPort: 41001,
+    lifetime: 600,
+    // Deaf to announcements, so only the epoch in the renewal answer can reveal the reboot.
+    announcements: false,
+  });
   assert.equal(mapping.method, "pcp");
   // Let the old epoch advance so the restarted daemon's is visibly behind it.
   await new Promise((r) => setTimeout(r, 3000));
@@ -101,3 +107,21 @@ test("pcp: a gateway reboot is detected through the epoch and the mapping re-cre
   assert.ok(again?.kind === "mapped" && redirect(lab, again.mapping), lab.routerRules());
   await agent.call("stop", { handle });
 });
+
+for (const protocol of ["pcp", "nat-pmp"] as const) {
+  test(`${protocol}: the gateway's restart announcement alone triggers re-creation`, async (t) => {
+    const lab = new Lab({ miniupnpd: true });
+    t.after(() => lab.close());
+    await lab.start();
+    const agent = new LabAgent(lab.lan);
+    t.after(() => agent.close());
+    const { handle, mapping } = await agent.call<{ handle: number; mapping: PortMapping }>("pmp-pcp-map", { gateway: ROUTER_LAN, internalPort: 41003, lifetime: 600, protocols: [protocol] });
+    await new Promise((r) => setTimeout(r, 3000));
+    await lab.restartMiniupnpd();
+    // No renewNow: only the multicast announcement can tell the client.
+    const events = await agent.call<MappingEvent[]>("wait-events", { handle, kind: "mapped", count: 2 }, 20_000);
+    assert.deepEqual(events.map((e) => e.kind), ["mapped", "lost", "mapped"]);
+    assert.ok(redirect(lab, mapping), lab.routerRules());
+    await agent.call("stop", { handle });
+  });
+}

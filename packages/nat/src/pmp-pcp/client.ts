@@ -10,6 +10,9 @@ import { PortMappingError } from "./errors.js";
 import { NATPMP_PORT } from "./natpmp-codec.js";
 import { PmpPcpSession, type PmpPcpProtocol, type SessionOutput } from "./session.js";
 
+const ANNOUNCE_GROUP = "224.0.0.1";
+const ANNOUNCE_PORT = 5350;
+
 export interface PmpPcpClientOptions {
   readonly gateway: string;
   readonly request: MappingRequest;
@@ -19,12 +22,19 @@ export interface PmpPcpClientOptions {
   readonly onEvent?: MappingEventListener;
   readonly clock?: Clock;
   readonly random?: RandomSource;
+  /**
+   * Listen on 224.0.0.1:5350 for the gateway's restart announcements (PCP
+   * ANNOUNCE, NAT-PMP address notices), so a reboot is noticed at once rather
+   * than at the next renewal. Default true for IPv4 gateways.
+   */
+  readonly announcements?: boolean;
   /** Gateway port; tests only (the protocols fix it at 5351). */
   readonly port?: number;
 }
 
 export class PmpPcpClient implements MappingKeeper {
   private socket: Socket | undefined;
+  private announceSocket: Socket | undefined;
   private session: PmpPcpSession | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly clock: Clock;
@@ -68,6 +78,7 @@ export class PmpPcpClient implements MappingKeeper {
       ...(this.options.pcpGiveUpMs !== undefined ? { pcpGiveUpMs: this.options.pcpGiveUpMs } : {}),
       ...(this.options.natPmpTries !== undefined ? { natPmpTries: this.options.natPmpTries } : {}),
     });
+    if (this.options.announcements ?? !isIPv6(this.options.gateway)) this.listenAnnouncements();
     const first = new Promise<PortMapping>((resolve, reject) => (this.starting = { resolve, reject }));
     this.apply(this.session.start(this.clock.now()));
     return first;
@@ -83,6 +94,29 @@ export class PmpPcpClient implements MappingKeeper {
     const done = new Promise<void>((resolve) => (this.stopping = resolve));
     this.apply(session.stop(this.clock.now()));
     await done;
+  }
+
+  private listenAnnouncements(): void {
+    // Several clients on one host share the port; announcements are multicast, so each gets a copy.
+    const s = createSocket({ type: "udp4", reuseAddr: true });
+    this.announceSocket = s;
+    s.on("error", () => {
+      // Optional: without it, reboots are still found at the next renewal.
+      s.close();
+      if (this.announceSocket === s) this.announceSocket = undefined;
+    });
+    s.on("message", (msg, rinfo) => {
+      // Only the gateway's word counts; anyone on the LAN can multicast.
+      if (rinfo.address !== this.options.gateway || this.session === undefined) return;
+      this.apply(this.session.announcement(new Uint8Array(msg), this.clock.now()));
+    });
+    s.bind(ANNOUNCE_PORT, () => {
+      try {
+        s.addMembership(ANNOUNCE_GROUP);
+      } catch {
+        // 224.0.0.1 is joined by every host already; some kernels refuse a second join.
+      }
+    });
   }
 
   private onSocketError(e: NodeJS.ErrnoException): void {
@@ -147,6 +181,8 @@ export class PmpPcpClient implements MappingKeeper {
     this.timer = undefined;
     this.socket?.close();
     this.socket = undefined;
+    this.announceSocket?.close();
+    this.announceSocket = undefined;
     const s = this.stopping;
     this.stopping = undefined;
     s?.();

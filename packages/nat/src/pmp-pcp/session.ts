@@ -138,6 +138,15 @@ export class PmpPcpSession {
     return o.method === "pcp" ? this.receivePcp(o, packet, nowMs) : this.receivePmp(o, packet, nowMs);
   }
 
+  /**
+   * A multicast announcement (PCP ANNOUNCE or NAT-PMP address notice to
+   * 224.0.0.1:5350): only its epoch matters, whatever request is in flight.
+   */
+  announcement(packet: Uint8Array, nowMs: number): SessionOutput[] {
+    if (this.outstanding !== undefined && this.mapping === undefined) return [];
+    return this.unsolicited(packet, nowMs);
+  }
+
   private receivePcp(o: Outstanding, packet: Uint8Array, nowMs: number): SessionOutput[] {
     if (packet[0] === 0) {
       // A NAT-PMP-only gateway answers our version 2 with its own format.
@@ -241,6 +250,7 @@ export class PmpPcpSession {
     if (this.epoch.observe(epoch, nowMs) || this.mapping === undefined || this.stopped) return [];
     this.stats.resets++;
     this.mapping = undefined;
+    this.outstanding = undefined;
     return [{ kind: "lost", reason: "gateway announced lost state" }, ...this.create(nowMs, this.protocols[0] ?? "pcp")];
   }
 

@@ -62,6 +62,7 @@ const ops: Record<string, (r: Request) => Promise<unknown>> = {
       gateway: String(r.gateway),
       request: { protocol: String(r.protocol ?? "udp") as TransportProtocol, internalPort: Number(r.internalPort), lifetimeSeconds: Number(r.lifetime ?? 3600) },
       protocols: r.protocols as PmpPcpProtocol[],
+      ...(r.announcements === false ? { announcements: false } : {}),
       onEvent: (e) => events.get(handle)?.push(e),
     });
     keepers.set(handle, client);
@@ -108,6 +109,9 @@ const ops: Record<string, (r: Request) => Promise<unknown>> = {
     await keeperFor(r).stop();
     keepers.delete(Number(r.handle));
     return events.get(Number(r.handle)) ?? [];
+  },
+  async "wait-events"(r) {
+    return waitForEvents(Number(r.handle), String(r.kind) as MappingEvent["kind"], Number(r.count));
   },
   async events(r) {
     return events.get(Number(r.handle)) ?? [];
