@@ -6,6 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { connect } from "node:net";
 import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -74,6 +75,27 @@ async function canonicalConf(ifname: string): Promise<string> {
   const text = await wg("showconf", ifname);
   const [head, ...peers] = text.split("\n[Peer]\n");
   return [head?.replace(/^ListenPort = \d+\n/m, ""), ...peers.map((p) => p.trim()).sort()].join("\n[Peer]\n");
+}
+
+/** One raw UAPI exchange: send, half-close, read until the daemon closes. */
+function uapi(ifname: string, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const conn = connect(sock(ifname), () => conn.end(text));
+    let out = "";
+    conn.setEncoding("utf8");
+    conn.on("data", (d: string) => (out += d));
+    conn.on("close", () => resolve(out));
+    conn.on("error", reject);
+  });
+}
+
+/** A get reply with the per-run values (port, handshake time, counters) blanked and peers in a canonical order. */
+function canonicalGet(reply: string): string {
+  const lines = reply.split("\n").filter((l) => !/^(listen_port|last_handshake_time_sec|last_handshake_time_nsec|tx_bytes|rx_bytes)=/.test(l));
+  const [head, ...peers] = lines.join("\n").split("\npublic_key=");
+  const last = peers.pop() ?? "";
+  const tail = last.slice(last.indexOf("\nerrno="));
+  return [head, ...peers, last.slice(0, last.indexOf("\nerrno="))].filter((x) => x !== "").sort().join("\n--\n") + tail;
 }
 
 before(async () => {
@@ -168,7 +190,35 @@ describe("plugd against wireguard-go, driven by wg", { timeout: 180_000 }, () =>
       await wg(cmd, IF_PLUG, path);
       await wg(cmd, IF_REF, path);
       assert.equal(await canonicalConf(IF_PLUG), await canonicalConf(IF_REF), `after wg ${cmd}`);
+      assert.equal(canonicalGet(await uapi(IF_PLUG, "get=1\n\n")), canonicalGet(await uapi(IF_REF, "get=1\n\n")));
     }
+  });
+
+  it("answers raw UAPI requests byte for byte like wireguard-go, errors included", async () => {
+    const k = "ab".repeat(32);
+    const requests = [
+      "set=1\nbogus_key=1\n\n",
+      "set=1\nprivate_key=zz\n\n",
+      "set=1\nlisten_port=65536\n\n",
+      "set=1\nfwmark=x\n\n",
+      "set=1\nreplace_peers=false\n\n",
+      "set=1\nno_equals_sign\n\n",
+      `set=1\npublic_key=${k}\nprotocol_version=2\n\n`,
+      `set=1\npublic_key=${k}\nendpoint=nonsense\n\n`,
+      `set=1\npublic_key=${k}\nallowed_ip=10.0.0.1\n\n`,
+      `set=1\npublic_key=${k}\nremove=true\n\n`,
+      `set=1\npublic_key=${k}\nupdate_only=true\nendpoint=127.0.0.1:1\n\n`,
+      "get=1\nx\n",
+      "nonsense=1\n\n",
+      "",
+    ];
+    for (const request of requests) {
+      const [ours, theirs] = [await uapi(IF_PLUG, request), await uapi(IF_REF, request)];
+      // wireguard-go answers a bad get with a negative errno, which wg cannot parse; plugd sends it positive (§9.5).
+      if (request.startsWith("get=1\nx")) assert.equal(ours, theirs.replace("errno=-", "errno="), JSON.stringify(request));
+      else assert.equal(ours, theirs, JSON.stringify(request));
+    }
+    assert.equal(canonicalGet(await uapi(IF_PLUG, "get=1\n\n")), canonicalGet(await uapi(IF_REF, "get=1\n\n")));
   });
 
   it("keeps an existing session across a syncconf that does not change the peer, and roams", async () => {
