@@ -63,8 +63,8 @@ export class PortMapper {
     const probes = this.createProbes(gateway);
     const winner = await this.race(probes);
     this.errors.splice(0, this.errors.length, ...probes.flatMap((p) => (p.error ? [p.error] : [])));
-    // Losers must not leave mappings behind; late successes are deleted as they arrive.
-    for (const p of probes) if (p.keeper !== winner) void p.keeper.stop();
+    // Losers must not leave mappings behind; late successes are dropped as they arrive.
+    for (const p of probes) if (p.keeper !== winner) this.dropLoser(p.keeper, winner);
     if (this.stopped) {
       await winner?.stop();
       return undefined;
@@ -149,7 +149,7 @@ export class PortMapper {
           (m) => {
             p.result = m;
             p.settled = true;
-            if (done) void p.keeper.stop();
+            if (done) this.dropLoser(p.keeper, this.keeper);
             decide(false);
           },
           (e: unknown) => {
@@ -160,6 +160,18 @@ export class PortMapper {
         );
       }
     });
+  }
+
+  /**
+   * A gateway may have merged both requests into one entry (same internal
+   * client and port, same external port): deleting the loser's would delete
+   * the winner's, so such a duplicate is only released.
+   */
+  private dropLoser(loser: MappingKeeper, winner: MappingKeeper | undefined): void {
+    const l = loser.current;
+    const w = winner?.current;
+    if (l !== undefined && w !== undefined && l.externalPort === w.externalPort && l.protocol === w.protocol) loser.release();
+    else void loser.stop();
   }
 
   private onKeeperEvent(probe: Probe | undefined, e: MappingEvent): void {

@@ -10,6 +10,12 @@ export interface MappingKeeper {
   renewNow(): void;
   /** Deletes the mapping at the gateway and releases sockets and timers. */
   stop(): Promise<void>;
+  /**
+   * Releases sockets and timers but leaves the mapping at the gateway (it
+   * expires by itself). For a duplicate that shares its external port with
+   * the mapping being kept: deleting it would delete that one too.
+   */
+  release(): void;
   readonly current: PortMapping | undefined;
 }
 

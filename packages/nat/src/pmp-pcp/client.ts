@@ -119,6 +119,11 @@ export class PmpPcpClient implements MappingKeeper {
     });
   }
 
+  release(): void {
+    this.starting = undefined;
+    this.close();
+  }
+
   private onSocketError(e: NodeJS.ErrnoException): void {
     // ECONNREFUSED: nothing listens on 5351 (ICMP port unreachable). Fail fast rather than retry for minutes.
     if (this.starting !== undefined && this.session?.current === undefined) {

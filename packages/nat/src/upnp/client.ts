@@ -89,6 +89,11 @@ export class UpnpClient implements MappingKeeper {
     this.options.onEvent?.({ kind: "deleted" });
   }
 
+  release(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
   async externalAddress(): Promise<string> {
     const out = await this.call("GetExternalIPAddress", []);
     const ip = out.NewExternalIPAddress ?? "";
