@@ -206,9 +206,19 @@ export class WireGuardDevice implements DeviceControl {
 
   private attach(udp: UdpSocket): void {
     this.udp = udp;
+    // Nearly every datagram comes from the same few peers: reuse the parsed
+    // Endpoint instead of re-running the address regexes per packet.
+    let lastAddress = "";
+    let lastPort = -1;
+    let lastEndpoint: Endpoint | null = null;
     udp.socket.on("message", (msg, rinfo) => {
       if (this.udp !== udp) return; // a datagram still queued on a replaced socket
-      this.core.handleDatagram(msg, normalizeEndpoint(rinfo.address, rinfo.port));
+      if (lastEndpoint === null || rinfo.port !== lastPort || rinfo.address !== lastAddress) {
+        lastAddress = rinfo.address;
+        lastPort = rinfo.port;
+        lastEndpoint = normalizeEndpoint(rinfo.address, rinfo.port);
+      }
+      this.core.handleDatagram(msg, lastEndpoint);
       this.afterInput();
     });
     // Not fatal: a bound UDP socket reports transient errors here, and a
@@ -236,13 +246,15 @@ export class WireGuardDevice implements DeviceControl {
       this.ioStats.udpUnreachableFamily++;
       return;
     }
-    udp.socket.send(datagram, to.port, address, (err) => {
-      if (err !== null && err !== undefined) {
-        this.ioStats.udpSendErrors++;
-        this.log.verbose(`UDP send to port ${to.port} failed: ${err.message}`);
-      }
-    });
+    udp.socket.send(datagram, to.port, address, this.onSent);
   }
+
+  /** One shared callback: a closure per datagram shows up in the send-path profile. */
+  private readonly onSent = (err: Error | null): void => {
+    if (err === null || err === undefined) return;
+    this.ioStats.udpSendErrors++;
+    this.log.verbose(`UDP send failed: ${err.message}`);
+  };
 
   private config<T>(f: () => T): T {
     this.assertOpen();
