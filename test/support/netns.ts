@@ -634,18 +634,20 @@ export async function withLab<T>(fn: (lab: Lab) => Promise<T>): Promise<T> {
 
 const SEND_UDP_SCRIPT = `
 const dgram = require("node:dgram");
-const [fam, from, to, port, hex] = process.argv.slice(1);
+const [fam, from, to, port, ...hex] = process.argv.slice(1);
 const s = dgram.createSocket(fam === "6" ? "udp6" : "udp4");
-s.bind({ address: from, port: 0 }, () => {
-  s.send(Buffer.from(hex, "hex"), Number(port), to, (err) => { s.close(); if (err) { console.error(err.message); process.exit(1); } });
+s.bind({ address: from, port: 0 }, async () => {
+  for (const h of hex) {
+    await new Promise((ok) => s.send(Buffer.from(h, "hex"), Number(port), to, (err) => { if (err) { console.error(err.message); process.exit(1); } ok(); }));
+  }
+  s.close();
 });`;
 
-/** Sends each payload as one datagram from `from` (an address present in `ns`) to `to:port`. */
+/** Sends each payload as one datagram from `from` (an address present in `ns`) to `to:port`, in order. */
 export async function sendUdp(ns: Netns, opts: { from: string; to: string; port: number; payloads: readonly Uint8Array[] }): Promise<void> {
   const fam = opts.to.includes(":") ? "6" : "4";
-  for (const p of opts.payloads) {
-    await ns.exec(process.execPath, ["-e", SEND_UDP_SCRIPT, fam, opts.from, opts.to, String(opts.port), Buffer.from(p).toString("hex")]);
-  }
+  const hex = opts.payloads.map((p) => Buffer.from(p).toString("hex"));
+  await ns.exec(process.execPath, ["-e", SEND_UDP_SCRIPT, fam, opts.from, opts.to, String(opts.port), ...hex]);
 }
 
 // ---------------------------------------------------------------------------------------------
