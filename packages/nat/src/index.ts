@@ -18,8 +18,9 @@
  *   await mapper.stop();                    // deletes the mapping at the router
  *   Renewal at half-life, re-creation after gateway reboots and a new probe after total failure run inside.
  *
- * Single methods (MappingKeeper: start / renewNow / stop / current)
- *   new PmpPcpClient({ gateway, request, protocols?: ["pcp", "nat-pmp"] })   // PCP first, NAT-PMP fallback
+ * Single methods (MappingKeeper: start / renewNow / stop / release / current)
+ *   new PmpPcpClient({ gateway, request, protocols?: ["pcp", "nat-pmp"] })   // PCP first, NAT-PMP fallback;
+     // also listens on 224.0.0.1:5350 for the gateway's restart announcements (announcements: false to opt out)
  *   new UpnpClient({ request, discovery: { gateway } })                      // SSDP, IGDv2 then v1
  *   Errors: PortMappingError { method, code, codeName, retryAfterSeconds? }, UpnpError, PortMappingTimeoutError.
  *
