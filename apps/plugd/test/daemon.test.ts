@@ -232,6 +232,11 @@ describe("plugd against wireguard-go, driven by wg", { timeout: 180_000 }, () =>
     assert.equal((await dumpPeer(IF_PLUG, pubB))[4], before, "syncconf left the handshake alone");
     await ping(NS1, "192.168.241.2");
 
+    // wireguard-go holds 20000 in ns0: the set fails as EADDRINUSE and plugd stays where it was.
+    await assert.rejects(wg("set", IF_PLUG, "listen-port", "20000"), /Address already in use/);
+    assert.match(await wg("show", IF_PLUG, "listen-port"), /^10000\n$/);
+    await ping(NS1, "192.168.241.2");
+
     await wg("set", IF_PLUG, "listen-port", "10001");
     await ping(NS1, "192.168.241.2");
     assert.equal((await dumpPeer(IF_GO, pubA))[2], "127.0.0.1:10001", "wireguard-go followed plugd to its new port");
@@ -240,5 +245,49 @@ describe("plugd against wireguard-go, driven by wg", { timeout: 180_000 }, () =>
   it("exits and removes its socket when its TUN device is deleted", async () => {
     await ns(NS1, "ip", "link", "del", IF_PLUG);
     await waitFor("plugd to remove its socket", () => !existsSync(sock(IF_PLUG)));
+  });
+});
+
+describe("plugd -f with a config file", { timeout: 60_000 }, () => {
+  const NSC = `pdvC-${tag}`;
+  const IF_CONF = `pdvF${tag}`;
+  let daemon: ChildProcess | null = null;
+
+  before(async () => {
+    await sh("ip", ["netns", "add", NSC]);
+    await sh("ip", ["-n", NSC, "link", "set", "lo", "up"]);
+  });
+  after(async () => {
+    daemon?.kill("SIGKILL");
+    try {
+      unlinkSync(sock(IF_CONF));
+    } catch {
+      // already removed by plugd
+    }
+    await exec("ip", ["netns", "del", NSC]).catch(() => undefined);
+  });
+
+  it("applies the file, sets the interface up, and takes it all down on SIGTERM", async () => {
+    const conf = file("iface.conf",
+      `[Interface]\nPrivateKey = ${keyToBase64(privA)}\nListenPort = 10500\nAddress = 10.66.0.1/24\nMTU = 1380\n\n` +
+        `[Peer]\nPublicKey = ${pubB}\nAllowedIPs = 10.66.0.2/32\nEndpoint = 127.0.0.1:10501\n`);
+    const child = spawn("ip", ["netns", "exec", NSC, process.execPath, "--import", "tsx", MAIN, "-f", IF_CONF, "--config", conf], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, LOG_LEVEL: "error" },
+    });
+    daemon = child;
+    let stderr = "";
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    await waitFor("plugd's socket", () => existsSync(sock(IF_CONF)));
+    await waitFor("the address from the file", async () => (await ns(NSC, "ip", "-o", "address", "show", "dev", IF_CONF)).includes("10.66.0.1/24"));
+    assert.match(await wg("show", IF_CONF, "listen-port"), /^10500\n$/);
+    assert.match(await wg("show", IF_CONF, "allowed-ips"), /\t10\.66\.0\.2\/32\n$/);
+    assert.match(await ns(NSC, "ip", "link", "show", "dev", IF_CONF), /mtu 1380 .*state UNKNOWN/);
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0, stderr);
+    assert.equal(existsSync(sock(IF_CONF)), false);
+    await assert.rejects(ns(NSC, "ip", "link", "show", "dev", IF_CONF));
   });
 });
