@@ -31,7 +31,10 @@ const unit = [];
 for (const group of ["packages", "apps"]) {
   for (const pkg of readdirSync(join(root, group))) walk(join(root, group, pkg, "test"), unit);
 }
-const e2e = walk(join(root, "test"), []);
+// Lab tests inside a package (namespaces, real routers) join the serial phase.
+const isLab = (f) => f.endsWith("-lab.test.ts") || f.endsWith(".lab.test.ts");
+const e2e = [...walk(join(root, "test"), []), ...unit.filter(isLab)];
+unit.splice(0, unit.length, ...unit.filter((f) => !isLab(f)));
 const pick = (files) => files.sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 
 const runs = [];
