@@ -192,6 +192,9 @@ describe("plugd against wireguard-go, driven by wg", { timeout: 180_000 }, () =>
       assert.equal(await canonicalConf(IF_PLUG), await canonicalConf(IF_REF), `after wg ${cmd}`);
       assert.equal(canonicalGet(await uapi(IF_PLUG, "get=1\n\n")), canonicalGet(await uapi(IF_REF, "get=1\n\n")));
     }
+    // The fwmark is really on the (rebound, random-port) UDP socket, not just reported.
+    const port = (await wg("show", IF_PLUG, "listen-port")).trim();
+    assert.match(await ns(NS0, "ss", "-H", "-u", "-l", "-n", "-e", "sport", "=", `:${port}`), /fwmark:0x4d2/);
   });
 
   it("answers raw UAPI requests byte for byte like wireguard-go, errors included", async () => {
