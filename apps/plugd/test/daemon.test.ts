@@ -245,6 +245,15 @@ describe("plugd against wireguard-go, driven by wg", { timeout: 180_000 }, () =>
     assert.equal((await dumpPeer(IF_GO, pubA))[2], "127.0.0.1:10001", "wireguard-go followed plugd to its new port");
   });
 
+  it("sends persistent keepalives from its timer with no traffic at all", async () => {
+    const received = async (): Promise<number> => Number((await dumpPeer(IF_GO, pubA))[5]);
+    await wg("set", IF_PLUG, "peer", pubB, "persistent-keepalive", "1");
+    const start = await received();
+    // Three more keepalives (32 bytes each) need the device's timer to fire repeatedly.
+    await waitFor("keepalives at wireguard-go", async () => (await received()) >= start + 3 * 32);
+    await wg("set", IF_PLUG, "peer", pubB, "persistent-keepalive", "off");
+  });
+
   it("exits and removes its socket when its TUN device is deleted", async () => {
     await ns(NS1, "ip", "link", "del", IF_PLUG);
     await waitFor("plugd to remove its socket", () => !existsSync(sock(IF_PLUG)));

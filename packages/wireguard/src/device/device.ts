@@ -288,16 +288,23 @@ export class WireGuardDevice implements DeviceControl {
   private rearm(): void {
     if (this.closed) return;
     const deadline = this.core.nextDeadline();
-    if (deadline === this.timerDeadline && this.timer !== null) return;
+    if (deadline === null) {
+      this.clearTimer();
+      return;
+    }
+    // A timer already due no later than needed is kept and re-checks when it
+    // fires: under traffic the core pushes deadlines back on every packet, and
+    // clearTimeout/setTimeout per packet would be pure overhead.
+    if (this.timer !== null && this.timerDeadline !== null && this.timerDeadline <= deadline) return;
     this.clearTimer();
-    if (deadline === null) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(deadline - performance.now())));
     this.timerDeadline = deadline;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.timerDeadline = null;
       if (this.closed) return;
-      if (performance.now() >= deadline) this.core.tick();
+      const due = this.core.nextDeadline();
+      if (due !== null && performance.now() >= due) this.core.tick();
       this.afterInput();
     }, delay);
   }
