@@ -260,7 +260,7 @@ describe("plugd against wireguard-go, driven by wg", { timeout: 180_000 }, () =>
   });
 });
 
-describe("plugd -f with a config file", { timeout: 60_000 }, () => {
+describe("plugd from a config file and under wg-quick", { timeout: 60_000 }, () => {
   const NSC = `pdvC-${tag}`;
   const IF_CONF = `pdvF${tag}`;
   let daemon: ChildProcess | null = null;
@@ -301,5 +301,17 @@ describe("plugd -f with a config file", { timeout: 60_000 }, () => {
     assert.equal(await exited, 0, stderr);
     assert.equal(existsSync(sock(IF_CONF)), false);
     await assert.rejects(ns(NSC, "ip", "link", "show", "dev", IF_CONF));
+  });
+
+  it("is started and stopped by wg-quick as its userspace implementation", async () => {
+    const conf = file(`${IF_CONF}.conf`,
+      `[Interface]\nPrivateKey = ${keyToBase64(privA)}\nAddress = 10.67.0.1/24\n\n[Peer]\nPublicKey = ${pubB}\nAllowedIPs = 10.67.0.2/32, 10.68.0.0/16\n`);
+    const env = { ...process.env, WG_QUICK_USERSPACE_IMPLEMENTATION: fileURLToPath(new URL("../bin/plugd.js", import.meta.url)), LOG_LEVEL: "" };
+    await exec("ip", ["netns", "exec", NSC, "wg-quick", "up", conf], { env });
+    assert.ok(existsSync(sock(IF_CONF)));
+    assert.match(await wg("show", IF_CONF, "allowed-ips"), /\t10\.67\.0\.2\/32 10\.68\.0\.0\/16\n$/);
+    assert.match(await ns(NSC, "ip", "route", "show", "dev", IF_CONF), /^10\.68\.0\.0\/16 /m);
+    await exec("ip", ["netns", "exec", NSC, "wg-quick", "down", conf], { env });
+    await waitFor("plugd to exit after wg-quick down", () => !existsSync(sock(IF_CONF)));
   });
 });
