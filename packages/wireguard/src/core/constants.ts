@@ -15,5 +15,13 @@ export const INITIATION_FLOOD_MS = 20;
 export const MAX_STAGED_PACKETS = 128;
 /** Handshake messages per second above which the device counts as under load (local policy, §5.3). */
 export const UNDER_LOAD_THRESHOLD = 100;
+/**
+ * A burst this large within UNDER_LOAD_BURST_WINDOW also counts (over 1000/s):
+ * WG-GO measures queue depth, which fills within a millisecond of a flood; a
+ * per-second count alone would let the first hundred flood packets (and any
+ * initiation racing them) through the full handshake path.
+ */
+export const UNDER_LOAD_BURST = 16;
+export const UNDER_LOAD_BURST_WINDOW = 16;
 /** How long "under load" lasts after it was last detected. */
 export const UNDER_LOAD_TAIL = 1_000;
