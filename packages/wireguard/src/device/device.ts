@@ -107,7 +107,9 @@ export class WireGuardDevice implements DeviceControl {
     this.udp = null;
     if (udp !== null) await new Promise<void>((resolve) => udp.socket.close(() => resolve()));
     this.tun.close();
-    this.log.verbose("Device closed");
+    // Drop counters are the only trace of malformed input; leave them in a verbose log.
+    const counters = Object.entries({ ...this.core.stats, ...this.ioStats }).filter(([, n]) => n > 0);
+    this.log.verbose(`Device closed${counters.length === 0 ? "" : `; counters: ${counters.map(([k, n]) => `${k}=${n}`).join(" ")}`}`);
   }
 
   // ---- DeviceControl --------------------------------------------------------
