@@ -23,13 +23,17 @@ rl.on("line", (line) => {
     for (const hex of c.hex) s.send(Buffer.from(hex, "hex"), c.port, c.address);
     out({ ev: "sent", id: c.id, seq: c.seq });
   } else if (c.op === "flood") {
-    // Repeats the given datagrams for c.ms milliseconds, yielding to the kernel between bursts.
+    // Repeats the given datagrams for c.ms milliseconds, at most c.rate per second (0: as fast
+    // as the socket takes them), yielding to the event loop between bursts of 64.
     const s = socks.get(c.id);
     const bufs = c.hex.map((h) => Buffer.from(h, "hex"));
-    const end = Date.now() + c.ms;
+    const start = Date.now();
+    const end = start + c.ms;
     let count = 0;
     const burst = () => {
-      if (Date.now() >= end) { out({ ev: "flooded", id: c.id, seq: c.seq, count }); return; }
+      const now = Date.now();
+      if (now >= end) { out({ ev: "flooded", id: c.id, seq: c.seq, count }); return; }
+      if (c.rate > 0 && count >= ((now - start) / 1000) * c.rate) { setTimeout(burst, 2); return; }
       let left = 64;
       for (let i = 0; i < 64; i++) {
         s.send(bufs[count++ % bufs.length], c.port, c.address, () => { if (--left === 0) setImmediate(burst); });
@@ -82,9 +86,9 @@ export class NsUdpSocket {
     return this.owner.sendFrom(this.id, list, address, port);
   }
 
-  /** Sends `data` round-robin for `ms` milliseconds as fast as the socket allows. */
-  flood(data: readonly Uint8Array[], address: string, port: number, ms: number): Promise<number> {
-    return this.owner.floodFrom(this.id, data, address, port, ms);
+  /** Sends `data` round-robin for `ms` milliseconds, at most `rate` per second (0: unbounded). */
+  flood(data: readonly Uint8Array[], address: string, port: number, ms: number, rate = 0): Promise<number> {
+    return this.owner.floodFrom(this.id, data, address, port, ms, rate);
   }
 
   /** When true, received datagrams are only counted, not kept (floods draw huge numbers of replies). */
@@ -196,12 +200,12 @@ export class NsUdp {
     });
   }
 
-  /** Sends `data` round-robin from socket `id` for `ms` milliseconds; resolves with the datagram count. */
-  floodFrom(id: number, data: readonly Uint8Array[], address: string, port: number, ms: number): Promise<number> {
+  /** Sends `data` round-robin from socket `id` for `ms` milliseconds at most `rate`/s; resolves with the count. */
+  floodFrom(id: number, data: readonly Uint8Array[], address: string, port: number, ms: number, rate: number): Promise<number> {
     const seq = this.nextSeq++;
     return new Promise((resolve) => {
       this.pendingFlood.set(seq, resolve);
-      this.command({ op: "flood", id, seq, address, port, ms, hex: data.map((d) => Buffer.from(d).toString("hex")) });
+      this.command({ op: "flood", id, seq, address, port, ms, rate, hex: data.map((d) => Buffer.from(d).toString("hex")) });
     });
   }
 
