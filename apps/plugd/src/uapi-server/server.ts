@@ -15,7 +15,11 @@ export interface UapiServerOptions {
   /** Defaults to /var/run/wireguard. */
   readonly dir?: string;
   readonly limits?: UapiLimits;
-  /** Most connections served at once; wg opens one at a time. */
+  /**
+   * Most connections open at once. wireguard-go has no limit; this one is only
+   * a backstop against fd exhaustion, set far above what idle or stuck local
+   * clients could reasonably hold, so they cannot lock out `wg`.
+   */
   readonly maxConnections?: number;
   /** Called once if someone deletes or replaces the socket file (the daemon should then exit). */
   readonly onSocketRemoved?: () => void;
@@ -48,7 +52,7 @@ export class UapiServer {
     const limits = opts.limits ?? DEFAULT_UAPI_LIMITS;
     let self: UapiServer | null = null;
     const server = createServer({ allowHalfOpen: true }, (conn) => self?.serve(conn, opts, limits));
-    server.maxConnections = opts.maxConnections ?? 64;
+    server.maxConnections = opts.maxConnections ?? 4096;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       // The socket is created with umask 077 (srwx------) as wireguard-go does, so
