@@ -11,7 +11,7 @@ import { setSocketMark, type TunDevice } from "@plug/tun";
 import { normalizeEndpoint, type Endpoint, type Prefix } from "../net/address.js";
 import type { Logger } from "../log/logger.js";
 import type { Clock, CoreStats } from "../core/types.js";
-import { DeviceError, EADDRINUSE, type DeviceControl, type DeviceSnapshot, type Key } from "./control.js";
+import { DeviceError, EADDRINUSE, EIO, type DeviceControl, type DeviceSnapshot, type Key } from "./control.js";
 import type { CoreFactory, CorePort } from "./core-port.js";
 import { defaultCoreFactory } from "./default-core.js";
 import { openUdpSocket, sendAddress, type UdpSocket } from "./udp-socket.js";
@@ -266,7 +266,7 @@ export class WireGuardDevice implements DeviceControl {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new DeviceError("device is closed", 5);
+    if (this.closed) throw new DeviceError("device is closed", EIO);
   }
 
   /** Flushes decrypted packets to the TUN and re-arms the timer. */
