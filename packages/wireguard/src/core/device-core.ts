@@ -503,14 +503,18 @@ export class DeviceCore {
     }
   }
 
-  /** §5.3 for types 1 and 2: mac1, then under load mac2 (or a cookie reply) and the per-source rate limit. */
+  /**
+   * §5.3 for types 1 and 2: mac1, then under load mac2 (or a cookie reply) and
+   * the per-source rate limit. Only mac1-valid messages count towards load:
+   * they are the ones that cost DH work, which is what cookies protect; a
+   * bad mac1 costs one BLAKE2s and is never answered, loaded or not.
+   */
   private admitHandshake(data: Uint8Array, from: Endpoint, now: number): boolean {
-    const underLoad = this.load.arrive(now);
     if (!this.cookieChecker.checkMac1(data)) {
       this.drop("rx_bad_mac1");
       return false;
     }
-    if (!underLoad) return true;
+    if (!this.load.arrive(now)) return true;
     let ip: Uint8Array;
     try {
       ip = parseIp(from.address);
