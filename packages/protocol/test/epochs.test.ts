@@ -17,3 +17,11 @@ test("roles are antisymmetric and a key cannot pair with itself", () => {
   assert.equal(roleOf(b, a), 1);
   assert.throws(() => roleOf(a, a));
 });
+
+test("OpenSSL-generated key pairs agree with the base-point multiplication", async () => {
+  const { generateKeyPair, publicKeyFromPrivate } = await import("../src/index.js");
+  for (let i = 0; i < 20; i++) {
+    const k = generateKeyPair();
+    assert.deepEqual(publicKeyFromPrivate(k.privateKey), k.publicKey);
+  }
+});

@@ -2,7 +2,7 @@
 // it the datagrams that came from coordd and sends what it returns. It owns
 // the session (ephemeral key, counters) and the current cookie, and retries a
 // REGISTER once with a fresh cookie when coordd answers with COOKIE_REPLY.
-import { generatePrivateKey, publicKeyFromPrivate } from "../crypto/keys.js";
+import { generateKeyPair, generatePrivateKey, publicKeyFromPrivate } from "../crypto/keys.js";
 import { MessageType } from "../constants.js";
 import { DecodeError } from "../wire/errors.js";
 import { decodeCookieReply } from "./cookie.js";
@@ -20,9 +20,15 @@ export class LinkClient {
   /** Bodies waiting for an answer, by REGISTER counter, so a cookie reply can trigger a resend. */
   private readonly pending = new Map<bigint, RegisterBody>();
 
+  /** `random` makes the ephemeral key deterministic (tests); otherwise OpenSSL generates it. */
   constructor(serverPublic: Uint8Array, random?: (n: number) => Uint8Array) {
-    const e = random === undefined ? generatePrivateKey() : generatePrivateKey(random);
-    this.keys = clientLinkKeys(e, publicKeyFromPrivate(e), serverPublic);
+    if (random === undefined) {
+      const e = generateKeyPair();
+      this.keys = clientLinkKeys(e.privateKey, e.publicKey, serverPublic);
+    } else {
+      const e = generatePrivateKey(random);
+      this.keys = clientLinkKeys(e, publicKeyFromPrivate(e), serverPublic);
+    }
   }
 
   /** A REGISTER for this body (with the current cookie, possibly none yet). */

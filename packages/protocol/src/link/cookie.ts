@@ -15,10 +15,10 @@ export function computeCookie(secret: Uint8Array, source: Endpoint, transport: "
   return hmac(secret, Label.cookie, `${transport}|${source.address}|${source.port}`).subarray(0, COOKIE_LENGTH);
 }
 
+/** Tries the newest secret first; which secret matched is not a secret, so stopping early leaks nothing. */
 export function cookieMatches(secrets: readonly Uint8Array[], source: Endpoint, transport: "udp" | "ws", cookie: Uint8Array): boolean {
-  let ok = false;
-  for (const s of secrets) ok = timingSafeEqualBytes(computeCookie(s, source, transport), cookie) || ok;
-  return ok;
+  for (const s of secrets) if (timingSafeEqualBytes(computeCookie(s, source, transport), cookie)) return true;
+  return false;
 }
 
 /** COOKIE_REPLY: header(4) | echo(8) = the REGISTER's counter | cookie(16). 28 bytes, smaller than any REGISTER. */

@@ -1,0 +1,382 @@
+// coordd load benchmark (loopback only, bounded in count and time).
+//   npm run bench:coordd            full run (about a minute)
+//   npm run bench:coordd -- --quick  smaller counts, for a smoke test
+// coordd runs as its own process (its own core, as deployed); this process
+// simulates the clients over UDP. The per-source abuse limits are lifted for
+// the run, because every simulated client shares 127.0.0.1 and a real
+// coordd would rightly treat this load as one flooding source.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createSocket, type Socket } from "node:dgram";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCoreBench } from "./core-bench.js";
+import {
+  clientLinkKeys,
+  decodeCookieReply,
+  encodeRegister,
+  encodeRelayFrame,
+  generateKeyPair,
+  keyFromBase64,
+  LinkClient,
+  MessageType,
+  type LinkKeys,
+  type Push,
+} from "@plug/protocol";
+
+const quick = process.argv.includes("--quick");
+const N_REG = quick ? 20_000 : 100_000;
+const RIDS_PER_SESSION = 4;
+const PUSH_RATE = 5_000;
+const PUSH_PAIRS = quick ? 5_000 : 10_000;
+const RELAY_MAX_PACKETS = quick ? 100_000 : 500_000;
+const RELAY_MAX_MS = quick ? 2_000 : 5_000;
+const PHASE_TIMEOUT_MS = 60_000;
+const SOCKETS = 8;
+const WINDOW = 1024;
+
+const root = new URL("../../../", import.meta.url).pathname;
+const bin = join(root, "apps/coordd/bin/coordd.js");
+
+interface Server {
+  proc: ChildProcess;
+  udpPort: number;
+  httpPort: number;
+  publicKey: Uint8Array;
+  dir: string;
+}
+
+async function startServer(): Promise<Server> {
+  const dir = mkdtempSync(join(tmpdir(), "pcd-bench-"));
+  const big = "1000000000";
+  // BENCH_COORDD_NODE_ARGS="--cpu-prof" profiles the server side.
+  const nodeArgs = (process.env.BENCH_COORDD_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  const proc = spawn(process.execPath, [...nodeArgs, bin, "--bind", "127.0.0.1", "--http-host", "127.0.0.1", "--udp-port", "0", "--alt-udp-port", "0", "--http-port", "0",
+    "--key-file", join(dir, "key"), "--rate-pps", big, "--rate-burst", big, "--max-rids-per-address", big, "--max-sessions", big,
+    "--relay-pair-bps", "10000000000", "--relay-total-bps", "10000000000"], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  const started = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("coordd did not start")), 15_000);
+    proc.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      for (const line of out.split("\n")) {
+        if (!line.includes("coordd listening")) continue;
+        clearTimeout(t);
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      }
+    });
+  });
+  proc.stdout?.resume();
+  return { proc, dir, udpPort: Number(started.udpPort), httpPort: Number(started.httpPort), publicKey: keyFromBase64(String(started.publicKey)) };
+}
+
+async function metric(s: Server, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${s.httpPort}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(name + " "));
+  return Number(line?.split(" ")[1] ?? NaN);
+}
+
+/** A client socket; connected to `server` when given (no per-send address handling, as a real client's socket to coordd). */
+async function openSocket(onMessage: (m: Buffer) => void, server?: number): Promise<Socket> {
+  const s = createSocket({ type: "udp4", recvBufferSize: 8 << 20, sendBufferSize: 8 << 20 });
+  await new Promise<void>((r) => s.bind(0, "127.0.0.1", r));
+  if (server !== undefined) await new Promise<void>((r) => s.connect(server, "127.0.0.1", r));
+  s.on("message", onMessage);
+  return s;
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Sends datagrams keeping at most WINDOW unanswered; returns elapsed ms and how many were answered. */
+async function blast(items: { sock: Socket; bytes: Uint8Array }[], answered: () => number): Promise<{ ms: number; answered: number }> {
+  const base = answered();
+  const t0 = performance.now();
+  let sent = 0;
+  let lastProgress = t0;
+  let lastAnswered = base;
+  while (answered() - base < items.length) {
+    while (sent < items.length && sent - (answered() - base) < WINDOW) {
+      const it = items[sent++];
+      if (it) it.sock.send(it.bytes);
+    }
+    await tick();
+    const now = performance.now();
+    if (answered() !== lastAnswered) {
+      lastAnswered = answered();
+      lastProgress = now;
+    } else if (now - lastProgress > 1000) {
+      if (sent >= items.length) break;
+      // Lost datagrams: the rest of the window will never be answered.
+      if (sent - (answered() - base) >= WINDOW) break;
+      lastProgress = now;
+    }
+    if (now - t0 > PHASE_TIMEOUT_MS) break;
+  }
+  return { ms: performance.now() - t0, answered: answered() - base };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+interface Session {
+  keys: LinkKeys;
+  sock: number;
+  counter: bigint;
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, number> = { ...runCoreBench(quick ? 20_000 : 100_000, RIDS_PER_SESSION) };
+  const server = await startServer();
+  const socks: Socket[] = [];
+  let acks = 0;
+  let cookieWaiters: ((c: Uint8Array) => void)[] = [];
+  const onMessage = (m: Buffer): void => {
+    if (m[0] === MessageType.RegisterAck) acks++;
+    else if (m[0] === MessageType.CookieReply) cookieWaiters.shift()?.(decodeCookieReply(m).cookie);
+  };
+  try {
+    for (let i = 0; i < SOCKETS; i++) socks.push(await openSocket(onMessage, server.udpPort));
+    // One cookie per source address, fetched the way a client does: a REGISTER without one.
+    const cookies: Uint8Array[] = [];
+    for (const s of socks) {
+      const got = new Promise<Uint8Array>((r) => cookieWaiters.push(r));
+      s.send(new LinkClient(server.publicKey).register({ rid: randomBytes(16), slot: randomBytes(16), flags: 0, sealed: new Uint8Array(0) }));
+      cookies.push(await got);
+    }
+    cookieWaiters = [];
+
+    // ---- registrations: new sessions (one X25519 each), 4 rids per session ----
+    const nSessions = N_REG / RIDS_PER_SESSION;
+    const sessions: Session[] = [];
+    for (let i = 0; i < nSessions; i++) {
+      const e = generateKeyPair();
+      sessions.push({ keys: clientLinkKeys(e.privateKey, e.publicKey, server.publicKey), sock: i % SOCKETS, counter: 0n });
+    }
+    const sealed = randomBytes(200); // a typical sealed list: ~8 candidates
+    const bodies = Array.from({ length: N_REG }, () => ({ rid: randomBytes(16), slot: randomBytes(16), flags: 0, sealed }));
+    const build = (): { sock: Socket; bytes: Uint8Array }[] =>
+      bodies.map((body, i) => {
+        const s = sessions[Math.floor(i / RIDS_PER_SESSION)] as Session;
+        return { sock: socks[s.sock] as Socket, bytes: encodeRegister(s.keys, cookies[s.sock] as Uint8Array, s.counter++, body) };
+      });
+    const rssBefore = await metric(server, "process_resident_memory_bytes");
+    const first = build();
+    const r1 = await blast(first, () => acks);
+    results.registrations = r1.answered;
+    results.registrations_per_s_new_sessions = Math.round((r1.answered / r1.ms) * 1000);
+    await new Promise((r) => setTimeout(r, 500));
+    const rssAfter = await metric(server, "process_resident_memory_bytes");
+    results.rss_mb_with_registrations = Math.round(rssAfter / 1e6);
+    results.rss_mb_per_10k_registrations = Math.round(((rssAfter - rssBefore) / (r1.answered / 10_000)) / 1e5) / 10;
+    results.coordd_rids = await metric(server, "coordd_rids");
+
+    // ---- the steady state: refreshes on existing sessions (symmetric crypto only) ----
+    const refresh = build();
+    const r2 = await blast(refresh, () => acks);
+    results.registrations_per_s_refresh = Math.round((r2.answered / r2.ms) * 1000);
+
+    // ---- push latency at PUSH_RATE registrations per second ----
+    const firstSide: { sock: Socket; bytes: Uint8Array }[] = [];
+    const warmup: { sock: Socket; bytes: Uint8Array }[] = [];
+    const secondSide: { sock: Socket; bytes: Uint8Array; tag: string }[] = [];
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    const pushSocks: Socket[] = [];
+    for (let i = 0; i < SOCKETS; i++) {
+      pushSocks.push(
+        await openSocket((m) => {
+          if (m[0] === MessageType.RegisterAck) acks++;
+          else if (m[0] === MessageType.Push) {
+            const t = sentAt.get(m.toString("latin1", 4, 12));
+            if (t !== undefined) latencies.push(performance.now() - t);
+          } else if (m[0] === MessageType.CookieReply) cookieWaiters.shift()?.(decodeCookieReply(m).cookie);
+        }, server.udpPort),
+      );
+    }
+    const pushCookies: Uint8Array[] = [];
+    for (const s of pushSocks) {
+      const got = new Promise<Uint8Array>((r) => cookieWaiters.push(r));
+      s.send(new LinkClient(server.publicKey).register({ rid: randomBytes(16), slot: randomBytes(16), flags: 0, sealed: new Uint8Array(0) }));
+      pushCookies.push(await got);
+    }
+    for (let i = 0; i < PUSH_PAIRS; i++) {
+      const rid = randomBytes(16);
+      const a = generateKeyPair();
+      const b = generateKeyPair();
+      const ka = clientLinkKeys(a.privateKey, a.publicKey, server.publicKey);
+      const kb = clientLinkKeys(b.privateKey, b.publicKey, server.publicKey);
+      const si = i % SOCKETS;
+      firstSide.push({ sock: pushSocks[si] as Socket, bytes: encodeRegister(ka, pushCookies[si] as Uint8Array, 0n, { rid, slot: randomBytes(16), flags: 0, sealed }) });
+      // The second side's session already exists (it registered another rid before), as a running
+      // plugd's does: the timed registration is a new pairing, not a new client.
+      warmup.push({ sock: socks[si] as Socket, bytes: encodeRegister(kb, cookies[si] as Uint8Array, 0n, { rid: randomBytes(16), slot: randomBytes(16), flags: 0, sealed }) });
+      secondSide.push({ sock: socks[si] as Socket, bytes: encodeRegister(kb, cookies[si] as Uint8Array, 1n, { rid, slot: randomBytes(16), flags: 0, sealed }), tag: Buffer.from(ka.tag).toString("latin1") });
+    }
+    await blast(firstSide, () => acks);
+    await blast(warmup, () => acks);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = performance.now();
+    let next = 0;
+    while (next < secondSide.length && performance.now() - t0 < PHASE_TIMEOUT_MS) {
+      const due = Math.min(secondSide.length, Math.floor(((performance.now() - t0) * PUSH_RATE) / 1000));
+      while (next < due) {
+        const it = secondSide[next++] as { sock: Socket; bytes: Uint8Array; tag: string };
+        sentAt.set(it.tag, performance.now());
+        it.sock.send(it.bytes);
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const paced = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 500));
+    latencies.sort((x, y) => x - y);
+    results.push_offered_per_s = Math.round((secondSide.length / paced) * 1000);
+    results.pushes_measured = latencies.length;
+    results.push_p50_ms = Math.round(percentile(latencies, 50) * 100) / 100;
+    results.push_p99_ms = Math.round(percentile(latencies, 99) * 100) / 100;
+    for (const s of pushSocks) s.close();
+
+    // ---- relay: packets per second and added latency ----
+    const relay = await relayBench(server);
+    Object.assign(results, relay);
+    results.rss_mb_end = Math.round((await metric(server, "process_resident_memory_bytes")) / 1e6);
+    results.drops_rate_limited = await metric(server, 'coordd_dropped_total{reason="rate_limited"}');
+  } finally {
+    for (const s of socks) s.close();
+    server.proc.kill("SIGTERM");
+    rmSync(server.dir, { recursive: true, force: true });
+  }
+  report(results);
+}
+
+async function relayBench(server: Server): Promise<Record<string, number>> {
+  let received = 0;
+  let echo: ((m: Buffer) => void) | undefined;
+  let onA: ((m: Buffer) => void) | undefined;
+  const la = new LinkClient(server.publicKey);
+  const lb = new LinkClient(server.publicKey);
+  let channel: Uint8Array | undefined;
+  const a = await openSocket((m) => {
+    if (onA) return onA(m);
+    for (const ev of la.receive(m)) {
+      if (ev.kind === "send") a.send(ev.bytes);
+      else if (ev.message.kind === "push") channel = (ev.message as Push).channel;
+    }
+  }, server.udpPort);
+  const b = await openSocket((m) => {
+    if (m[0] === MessageType.Relay) {
+      received++;
+      echo?.(m);
+      return;
+    }
+    for (const ev of lb.receive(m)) if (ev.kind === "send") b.send(ev.bytes);
+  }, server.udpPort);
+  // Two plain sockets for the direct (no relay) baseline.
+  let onC: ((m: Buffer) => void) | undefined;
+  const c = await openSocket((m) => onC?.(m));
+  const d = await openSocket((m) => d.send(m, c.address().port, "127.0.0.1"));
+  try {
+    const rid = randomBytes(16);
+    a.send(la.register({ rid, slot: randomBytes(16), flags: 0, sealed: randomBytes(100) }));
+    await new Promise((r) => setTimeout(r, 100));
+    b.send(lb.register({ rid, slot: randomBytes(16), flags: 0, sealed: randomBytes(100) }));
+    const deadline = Date.now() + 5000;
+    while (channel === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (channel === undefined) throw new Error("relay pair did not form");
+    // WireGuard transport packets are 32 bytes of header and tag plus the payload; 128 bytes is a small data packet.
+    const frame = encodeRelayFrame(channel, randomBytes(128));
+    const t0 = performance.now();
+    let sent = 0;
+    let stall = performance.now();
+    let last = 0;
+    while (sent < RELAY_MAX_PACKETS && performance.now() - t0 < RELAY_MAX_MS) {
+      while (sent - received < WINDOW && sent < RELAY_MAX_PACKETS) {
+        a.send(frame);
+        sent++;
+      }
+      await tick();
+      if (received !== last) {
+        last = received;
+        stall = performance.now();
+      } else if (performance.now() - stall > 200) {
+        sent = received; // lost in a socket buffer: reopen the window
+        stall = performance.now();
+      }
+    }
+    const ms = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 200));
+    const pps = Math.round((received / ms) * 1000);
+
+    // Added latency: ping-pong through the relay against direct loopback ping-pong.
+    const rounds = 2000;
+    const rtt = async (send: () => void, arm: (done: () => void) => void): Promise<number[]> => {
+      const out: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        const t = performance.now();
+        await new Promise<void>((resolve) => {
+          const to = setTimeout(resolve, 100);
+          arm(() => {
+            clearTimeout(to);
+            out.push(performance.now() - t);
+            resolve();
+          });
+          send();
+        });
+      }
+      return out.sort((x, y) => x - y);
+    };
+    echo = (m) => b.send(m);
+    const viaRelay = await rtt(
+      () => a.send(frame),
+      (done) => (onA = (m) => m[0] === MessageType.Relay && done()),
+    );
+    const dPort = d.address().port;
+    const direct = await rtt(
+      () => c.send(frame, dPort, "127.0.0.1"),
+      (done) => (onC = () => done()),
+    );
+    const added = (percentile(viaRelay, 50) - percentile(direct, 50)) / 2;
+    const added99 = (percentile(viaRelay, 99) - percentile(direct, 99)) / 2;
+    return {
+      relay_packets_per_s: pps,
+      relay_frame_bytes: frame.length,
+      relay_added_latency_p50_ms: Math.round(added * 1000) / 1000,
+      relay_added_latency_p99_ms: Math.round(added99 * 1000) / 1000,
+    };
+  } finally {
+    for (const s of [a, b, c, d]) s.close();
+  }
+}
+
+function report(r: Record<string, number>): void {
+  const rows: [string, string, string][] = [
+    ["core only: registrations/s, new session", String(r.core_registrations_per_s_new_sessions), ">= 20000"],
+    ["core only: registrations/s, refresh", String(r.core_registrations_per_s_refresh), ">= 20000"],
+    ["core only: heap per 10,000 registrations (MB)", String(r.core_heap_mb_per_10k_registrations), "<= 50"],
+    ["core only: relay frames/s", String(r.core_relay_frames_per_s), ">= 100000"],
+    ["UDP: registrations/s, new session (X25519 each)", String(r.registrations_per_s_new_sessions), ">= 20000"],
+    ["UDP: registrations/s, refresh (existing session)", String(r.registrations_per_s_refresh), ">= 20000"],
+    [`RSS with ${r.registrations} registrations (MB)`, String(r.rss_mb_with_registrations), "100k in <= 500"],
+    ["RSS per 10,000 registrations (MB)", String(r.rss_mb_per_10k_registrations), "<= 50"],
+    [`push p50 / p99 at ${r.push_offered_per_s} reg/s (ms)`, `${r.push_p50_ms} / ${r.push_p99_ms}`, "p99 <= 10"],
+    ["UDP: relay packets/s (one pair, " + r.relay_frame_bytes + "-byte frames)", String(r.relay_packets_per_s), ">= 100000"],
+    ["relay added latency p50 / p99 (ms, one traversal)", `${r.relay_added_latency_p50_ms} / ${r.relay_added_latency_p99_ms}`, "-"],
+  ];
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  const w1 = Math.max(...rows.map((x) => x[1].length));
+  const lines = [`${"metric".padEnd(w0)}  ${"value".padStart(w1)}  target`, `${"-".repeat(w0)}  ${"-".repeat(w1)}  ------`];
+  for (const [a, b, c] of rows) lines.push(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+  const load = loadavg().map((x) => x.toFixed(1)).join(" ");
+  lines.push("", `${cpus().length} CPUs, load average ${load} (shared machine: the load generator and coordd compete for them)`);
+  process.stdout.write(lines.join("\n") + "\n\n" + JSON.stringify(r, null, 2) + "\n");
+  const outDir = join(root, "bench-results");
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "coordd.json"), JSON.stringify({ date: new Date().toISOString(), quick, results: r }, null, 2) + "\n");
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench-coordd: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
