@@ -79,3 +79,28 @@ test("an RFC 8489 binding request gets XOR-MAPPED-ADDRESS, RESPONSE-ORIGIN and O
     await srv.close();
   }
 });
+
+test("an RFC 5780 change-IP request without an alternate address gets a 420 error, no larger than allowed", async () => {
+  const srv = await startTestServer();
+  const sock = createSocket("udp4");
+  try {
+    await new Promise<void>((r) => sock.bind(0, "127.0.0.1", r));
+    const req = Buffer.alloc(28);
+    req.writeUInt16BE(0x0001, 0);
+    req.writeUInt16BE(8, 2);
+    req.writeUInt32BE(STUN_MAGIC, 4);
+    randomBytes(12).copy(req, 8);
+    req.writeUInt16BE(StunAttr.ChangeRequest, 20);
+    req.writeUInt16BE(4, 22);
+    req.writeUInt32BE(0x04, 24);
+    const answer = new Promise<Buffer>((resolve) => sock.once("message", (m) => resolve(m)));
+    sock.send(req, srv.coordd.udpPort, "127.0.0.1");
+    const res = await answer;
+    assert.equal(res.readUInt16BE(0), 0x0111);
+    assert.deepEqual(res.subarray(4, 20), req.subarray(4, 20));
+    assert.ok(res.length <= 48);
+  } finally {
+    sock.close();
+    await srv.close();
+  }
+});

@@ -82,6 +82,8 @@ export class CoordCore {
   private readonly rids = new Map<string, RidEntry>();
   private readonly channels = new Map<string, RidEntry>();
   private readonly ridsPerAddress = new Map<string, number>();
+  /** Rids held through each WebSocket connection, so a closing connection costs its own slots, not a table scan. */
+  private readonly ridsPerConnection = new Map<string, Set<string>>();
 
   constructor(o: CoreOptions) {
     this.serverKey = x25519PrivateKeyObject(o.serverPrivate);
@@ -228,6 +230,7 @@ export class CoordCore {
       slot = { token, session, source: from, sealed: Uint8Array.from(body.sealed), expiresMs: 0 };
       entry.slots.push(slot);
       session.rids.add(ridKey);
+      this.trackConnection(from, ridKey);
       this.ridsPerAddress.set(from.endpoint.address, perAddress + 1);
       changed = true;
     } else {
@@ -242,6 +245,10 @@ export class CoordCore {
         this.ridsPerAddress.set(from.endpoint.address, (this.ridsPerAddress.get(from.endpoint.address) ?? 0) + 1);
       }
       if (changed) slot.sealed = Uint8Array.from(body.sealed);
+      if (slot.source.id !== from.id) {
+        this.untrackConnection(slot.source, ridKey);
+        this.trackConnection(from, ridKey);
+      }
       slot.source = from;
     }
     slot.expiresMs = nowMs + this.limits.registrationLifetimeSeconds * 1000;
@@ -278,6 +285,20 @@ export class CoordCore {
     };
   }
 
+  private trackConnection(src: Source, ridKey: string): void {
+    if (src.transport !== "ws") return;
+    let set = this.ridsPerConnection.get(src.id);
+    if (set === undefined) this.ridsPerConnection.set(src.id, (set = new Set()));
+    set.add(ridKey);
+  }
+
+  private untrackConnection(src: Source, ridKey: string): void {
+    if (src.transport !== "ws") return;
+    const set = this.ridsPerConnection.get(src.id);
+    set?.delete(ridKey);
+    if (set?.size === 0) this.ridsPerConnection.delete(src.id);
+  }
+
   private decAddress(address: string): void {
     const n = (this.ridsPerAddress.get(address) ?? 1) - 1;
     if (n <= 0) this.ridsPerAddress.delete(address);
@@ -290,6 +311,7 @@ export class CoordCore {
     entry.slots.splice(i, 1);
     slot.session.rids.delete(entry.key);
     this.decAddress(slot.source.endpoint.address);
+    this.untrackConnection(slot.source, entry.key);
     const other = entry.slots[0];
     if (other === undefined) {
       this.rids.delete(entry.key);
@@ -338,9 +360,11 @@ export class CoordCore {
   /** A transport path went away (a WebSocket closed): its slots go at once and partners are told. */
   disconnect(sourceId: string): Send[] {
     const out: Send[] = [];
-    for (const entry of [...this.rids.values()]) {
-      for (const slot of [...entry.slots]) if (slot.source.id === sourceId) out.push(...this.removeSlot(entry, slot));
+    for (const ridKey of [...(this.ridsPerConnection.get(sourceId) ?? [])]) {
+      const entry = this.rids.get(ridKey);
+      for (const slot of [...(entry?.slots ?? [])]) if (entry !== undefined && slot.source.id === sourceId) out.push(...this.removeSlot(entry, slot));
     }
+    this.ridsPerConnection.delete(sourceId);
     return out;
   }
 
