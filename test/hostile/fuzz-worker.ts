@@ -5,6 +5,7 @@
 import { createSocket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import { MUTATIONS, Prng, mutate } from "./mutate.js";
+import { decodeMessage, mac1Valid, openCookieReply } from "../support/rawpeer/index.js";
 
 interface FuzzConfig {
   readonly target: string;
@@ -16,11 +17,17 @@ interface FuzzConfig {
   readonly rngSeed: number;
   /** A valid initiation sent first: its response proves replies to this socket are seen. */
   readonly control: string;
+  readonly daemonStatic: string;
 }
 
 export interface FuzzResult {
   readonly sent: number;
+  /** Replies that §5.3 does not allow: anything but a cookie reply to a mac1-valid handshake message. */
   readonly replies: number;
+  /** Cookie replies that open with the mac1 of a mac1-valid handshake message we sent (allowed under load). */
+  readonly cookieReplies: number;
+  /** Handshake-shaped datagrams whose mac1 stayed valid (only these may draw a cookie reply). */
+  readonly mac1Valid: number;
   readonly controlReplies: number;
   readonly replySamples: string[];
   readonly elapsedMs: number;
@@ -31,6 +38,11 @@ const cfg = JSON.parse(readFileSync(0, "utf8")) as FuzzConfig;
 const seeds = cfg.seeds.map((h) => new Uint8Array(Buffer.from(h, "hex")));
 const rng = new Prng(cfg.rngSeed);
 const sock = createSocket("udp4");
+const daemonStatic = new Uint8Array(Buffer.from(cfg.daemonStatic, "hex"));
+// sender index -> mac1 of mac1-valid handshake messages, for authenticating cookie replies.
+const mac1BySender = new Map<number, Uint8Array>();
+let mac1ValidCount = 0;
+let cookieReplies = 0;
 let replies = 0;
 let controlReplies = 0;
 let fuzzing = false;
@@ -39,6 +51,14 @@ sock.on("message", (m) => {
   if (!fuzzing) {
     controlReplies++;
     return;
+  }
+  const msg = decodeMessage(m);
+  if (msg?.type === 3) {
+    const mac1 = mac1BySender.get(msg.receiver);
+    if (mac1 && openCookieReply(msg.nonce, msg.encryptedCookie, daemonStatic, mac1)) {
+      cookieReplies++;
+      return;
+    }
   }
   replies++;
   if (replySamples.length < 5) replySamples.push(m.toString("hex").slice(0, 128));
@@ -52,7 +72,13 @@ let start = Date.now();
 
 function next(): Uint8Array {
   const seed = seeds[rng.below(seeds.length)] ?? new Uint8Array(0);
-  return mutate(rng, seed, MUTATIONS[rng.below(MUTATIONS.length)] ?? "random");
+  const d = mutate(rng, seed, MUTATIONS[rng.below(MUTATIONS.length)] ?? "random");
+  const type = d.length >= 4 ? d[0] : 0;
+  if (((type === 1 && d.length === 148) || (type === 2 && d.length === 92)) && d[1] === 0 && d[2] === 0 && d[3] === 0 && mac1Valid(d, daemonStatic)) {
+    mac1ValidCount++;
+    mac1BySender.set(Buffer.from(d.buffer, d.byteOffset, d.length).readUInt32LE(4), d.slice(d.length - 32, d.length - 16));
+  }
+  return d;
 }
 
 sock.bind({ address: cfg.bind, port: 0 }, () => {
@@ -85,7 +111,7 @@ sock.bind({ address: cfg.bind, port: 0 }, () => {
     if (sent >= cfg.count) {
       // Give late replies a moment to arrive before reporting.
       setTimeout(() => {
-        const result: FuzzResult = { sent, replies, controlReplies, replySamples, elapsedMs: Date.now() - start, sendErrors };
+        const result: FuzzResult = { sent, replies, cookieReplies, mac1Valid: mac1ValidCount, controlReplies, replySamples, elapsedMs: Date.now() - start, sendErrors };
         process.stdout.write(`${JSON.stringify(result)}\n`);
         sock.close();
       }, 1500);

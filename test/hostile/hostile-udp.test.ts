@@ -2,7 +2,9 @@
 // flips, wrong reserved bytes, valid headers with garbage, ...) derived from
 // valid messages of every type, sent at a bounded rate from a socket that only
 // the fuzzer uses. Afterwards: the daemon is alive, sent nothing back to that
-// socket, still answers its UAPI, and a fresh legitimate handshake works.
+// socket (apart from authenticated cookie replies to mutations that kept a
+// valid mac1, which §5.3 allows under load), still answers its UAPI, and a
+// fresh legitimate handshake works.
 //   PLUG_FUZZ_COUNT (default 1000000), PLUG_FUZZ_RATE (datagrams/s, default 12000),
 //   PLUG_FUZZ_SEED (default random; printed on failure for an exact replay).
 import { test } from "node:test";
@@ -17,7 +19,7 @@ import type { FuzzResult } from "./fuzz-worker.js";
 const COUNT = Number(process.env.PLUG_FUZZ_COUNT ?? 1_000_000);
 const RATE = Number(process.env.PLUG_FUZZ_RATE ?? 12_000);
 
-function runWorker(lab: CheckLab, seeds: Uint8Array[], control: Uint8Array, rngSeed: number): Promise<FuzzResult> {
+function runWorker(lab: CheckLab, seeds: Uint8Array[], control: Uint8Array, daemonStatic: Uint8Array, rngSeed: number): Promise<FuzzResult> {
   const child = spawn("ip", ["netns", "exec", lab.ns.name, process.execPath, "--import", "tsx", "test/hostile/fuzz-worker.ts"], {
     cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"],
   });
@@ -29,6 +31,7 @@ function runWorker(lab: CheckLab, seeds: Uint8Array[], control: Uint8Array, rngS
   child.stdin.end(JSON.stringify({
     target: "127.0.0.1", port: lab.port, bind: "127.0.0.9", count: COUNT, ratePerSecond: RATE, rngSeed,
     seeds: seeds.map((s) => Buffer.from(s).toString("hex")), control: Buffer.from(control).toString("hex"),
+    daemonStatic: Buffer.from(daemonStatic).toString("hex"),
   }));
   return new Promise((resolve, reject) => {
     child.on("exit", (code) => {
@@ -84,13 +87,18 @@ for (const impl of implsToCheck()) {
     // which proves the reply counter can see the daemon's packets at all.
     const c = await lab.addRawPeer({ allowedIps: ["10.77.0.5/32"] });
     const control = c.makeInitiation().bytes;
-    const result = await runWorker(lab, seeds, control, rngSeed);
+    const result = await runWorker(lab, seeds, control, a.daemonStatic, rngSeed);
     const ctx = `seed ${rngSeed}, ${JSON.stringify(result)}`;
     assert.equal(result.controlReplies, 1, `the control initiation was answered (${ctx})`);
     assert.equal(result.sent, COUNT, ctx);
     assert.equal(result.replies, 0, `the daemon answered hostile input (${ctx})`);
+    // Handshake-shaped mutations that kept a valid mac1 may draw cookie replies when the daemon
+    // considers itself under load (§5.3); each one was checked to open with our mac1. They
+    // are 64 bytes against 148 or 92 received, so still never larger than what provoked them.
+    assert.ok(result.cookieReplies <= result.mac1Valid, ctx);
     lab.assertAlive();
-    t.diagnostic(`sent ${result.sent} datagrams in ${result.elapsedMs} ms (${Math.round(result.sent / (result.elapsedMs / 1000))}/s), seed ${rngSeed}`);
+    t.diagnostic(`sent ${result.sent} datagrams in ${result.elapsedMs} ms (${Math.round(result.sent / (result.elapsedMs / 1000))}/s), seed ${rngSeed}; ` +
+      `${result.mac1Valid} kept a valid mac1 and drew ${result.cookieReplies} authenticated cookie replies; other replies: ${result.replies}`);
 
     assert.match(await lab.uapi("get=1\n\n"), /errno=0\n\n$/, "UAPI still answers");
     const fresh = await lab.addRawPeer({ allowedIps: ["10.77.0.4/32"] });
