@@ -54,7 +54,7 @@ export class WireGuardDevice implements DeviceControl {
   private fwmark = 0;
   private timer: NodeJS.Timeout | null = null;
   private timerDeadline: number | null = null;
-  private rearmQueued = false;
+  private flushQueued = false;
   private toTun: Uint8Array[] = [];
   private closed = false;
   private readonly fatalHandlers: Array<(err: Error) => void> = [];
@@ -269,23 +269,30 @@ export class WireGuardDevice implements DeviceControl {
     if (this.closed) throw new DeviceError("device is closed", EIO);
   }
 
-  /** Flushes decrypted packets to the TUN and re-arms the timer. */
+  /**
+   * Schedules one flush for everything that happened in this event-loop turn:
+   * libuv hands a burst of datagrams to separate 'message' callbacks within one
+   * poll phase, and setImmediate runs right after that phase, so the decrypted
+   * packets reach the TUN in one write call and the timer is re-armed once.
+   */
   private afterInput(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushQueued = false;
     if (this.toTun.length > 0) {
       const packets = this.toTun;
       this.toTun = [];
-      const written = this.tun.write(packets);
-      this.ioStats.tunWriteDropped += packets.length - written;
+      if (!this.closed) {
+        const written = this.tun.write(packets);
+        this.ioStats.tunWriteDropped += packets.length - written;
+      }
     }
-    // Coalesce the re-arm of a burst of inputs into one timer update.
-    if (!this.rearmQueued) {
-      this.rearmQueued = true;
-      queueMicrotask(() => {
-        this.rearmQueued = false;
-        this.rearm();
-      });
-    }
-  }
+    this.rearm();
+  };
 
   private rearm(): void {
     if (this.closed) return;
