@@ -33,6 +33,8 @@ export interface DeviceIoStats {
   /** Datagrams for an IPv6 endpoint on a host where only udp4 could be bound. */
   udpUnreachableFamily: number;
   tunWriteDropped: number;
+  /** Exceptions thrown by the core on an input (bugs), contained so the device keeps running. */
+  coreExceptions: number;
 }
 
 /** setTimeout's limit; a later deadline is simply re-checked when this fires. */
@@ -58,7 +60,7 @@ export class WireGuardDevice implements DeviceControl {
   private toTun: Uint8Array[] = [];
   private closed = false;
   private readonly fatalHandlers: Array<(err: Error) => void> = [];
-  readonly ioStats: DeviceIoStats = { udpSendErrors: 0, udpSocketErrors: 0, udpUnreachableFamily: 0, tunWriteDropped: 0 };
+  readonly ioStats: DeviceIoStats = { udpSendErrors: 0, udpSocketErrors: 0, udpUnreachableFamily: 0, tunWriteDropped: 0, coreExceptions: 0 };
 
   private constructor(opts: WireGuardDeviceOptions) {
     this.tun = opts.tun;
@@ -220,7 +222,11 @@ export class WireGuardDevice implements DeviceControl {
         lastPort = rinfo.port;
         lastEndpoint = normalizeEndpoint(rinfo.address, rinfo.port);
       }
-      this.core.handleDatagram(msg, lastEndpoint);
+      try {
+        this.core.handleDatagram(msg, lastEndpoint);
+      } catch (err) {
+        this.coreFault("datagram", err);
+      }
       this.afterInput();
     });
     // Not fatal: a bound UDP socket reports transient errors here, and a
@@ -233,7 +239,11 @@ export class WireGuardDevice implements DeviceControl {
 
   private fromTun(batch: Buffer[]): void {
     if (this.closed) return;
-    this.core.handleTunPackets(batch);
+    try {
+      this.core.handleTunPackets(batch);
+    } catch (err) {
+      this.coreFault("TUN batch", err);
+    }
     this.afterInput();
   }
 
@@ -313,7 +323,11 @@ export class WireGuardDevice implements DeviceControl {
       this.timerDeadline = null;
       if (this.closed) return;
       const due = this.core.nextDeadline();
-      if (due !== null && performance.now() >= due) this.core.tick();
+      try {
+        if (due !== null && performance.now() >= due) this.core.tick();
+      } catch (err) {
+        this.coreFault("timer", err);
+      }
       this.afterInput();
     }, delay);
   }
@@ -322,6 +336,17 @@ export class WireGuardDevice implements DeviceControl {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.timerDeadline = null;
+  }
+
+  /**
+   * A throw out of the core is a bug, but one odd packet must not take the
+   * interface down with it: count it, log a bounded number, carry on.
+   */
+  private coreFault(input: string, err: unknown): void {
+    const n = ++this.ioStats.coreExceptions;
+    if (n <= 10 || n % 1000 === 0) {
+      this.log.error(`Internal error handling a ${input} (#${n}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
   }
 
   private fatal(err: Error): void {
