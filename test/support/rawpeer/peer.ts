@@ -115,13 +115,19 @@ export class RawPeer {
   async respond(timeoutMs = 10000): Promise<{ session: Session; initiation: Datagram; response: Uint8Array } | null> {
     const d = await this.socket.next((x) => messageType(x.data) === 1, timeoutMs);
     if (!d) return null;
-    const consumed = consumeInitiation(this.identity, d.data);
+    const { session, response } = this.prepareResponse(d.data);
+    await this.send(response);
+    return { session, initiation: d, response };
+  }
+
+  /** Builds the response to the daemon's initiation without sending it (for attacks on the pending handshake). */
+  prepareResponse(initiation: Uint8Array): { session: Session; response: Uint8Array } {
+    const consumed = consumeInitiation(this.identity, initiation);
     if (!consumed || Buffer.compare(consumed.remoteStatic, this.daemonStatic) !== 0) throw new Error("initiation from daemon did not authenticate");
     const { bytes, keypair } = createResponse({
       consumed, psk: this.psk, ephemeralPrivate: clampPrivateKey(randomBytes(32)), sender: randomIndex(), cookie: this.cookie,
     });
-    await this.send(bytes);
-    return { session: new Session(keypair), initiation: d, response: bytes };
+    return { session: new Session(keypair), response: bytes };
   }
 
   /** Next transport message on `session` that authenticates (others stay queued). */
