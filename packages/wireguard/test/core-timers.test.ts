@@ -237,3 +237,34 @@ test("message-count limits: past 2^60 even the responder rekeys; at REJECT_AFTER
   net.advance(6_000);
   assert.equal(b.delivered.length, delivered + 2, "the staged packet went out on the new session");
 });
+
+test("after a rekey the previous keypair still receives; one rekey later it is gone", () => {
+  const { net, a, b } = pair();
+  a.sendTo(b, 8);
+  let hold = true;
+  const held: typeof net.log = [];
+  net.filter = (d) => {
+    if (hold && d.data[0] === 4 && d.from.address === "192.0.2.1") {
+      held.push(d);
+      return false;
+    }
+    return true;
+  };
+  a.sendTo(b, 8); // sealed with keypair 1, delayed in the network
+  hold = false;
+  net.advance(121_000);
+  a.sendTo(b, 8); // triggers rekey: keypair 2
+  assert.equal(net.sentBy(a, 1).length, 2);
+  const late = held[0];
+  assert.ok(late);
+  const delivered = b.delivered.length;
+  net.inject(b, late.data, late.from);
+  assert.equal(b.delivered.length, delivered + 1, "keypair 1 is b's previous and still opens");
+  net.advance(121_000);
+  a.sendTo(b, 8); // keypair 3
+  assert.equal(net.sentBy(a, 1).length, 3);
+  const again = Uint8Array.from(late.data);
+  new DataView(again.buffer).setBigUint64(8, 99n, true); // a fresh counter; the index is what matters
+  net.inject(b, again, late.from);
+  assert.equal(b.core.stats.rx_unknown_index, 1, "keypair 1 was dropped from the index table");
+});
