@@ -153,3 +153,14 @@ test("one TUN batch to several peers: each peer's packets go out in order, one h
   net.pump();
   assert.equal(b.delivered.length + c.delivered.length, 12);
 });
+
+test("a responder without a configured endpoint learns it from the initiation and answers there", () => {
+  const { net, a, b } = pair({ bKnowsEndpoint: false });
+  assert.equal(b.peerOf(a).endpoint, null);
+  a.sendTo(b, 8);
+  assert.equal(b.delivered.length, 1);
+  assert.equal(b.peerOf(a).endpoint?.address, "192.0.2.1");
+  b.sendTo(a, 8);
+  assert.equal(a.delivered.length, 1);
+  assert.equal(net.sentBy(b, 2)[0]?.to.address, "192.0.2.1");
+});
