@@ -117,3 +117,24 @@ test("a cookie reply opens only against the mac1 we last sent", () => {
   assert.ok(t);
   assert.equal(gen.consumeReply(t, 1), false);
 });
+
+test("verifyMac2OrReply: one step for the under-load decision, same outcomes as check + reply", () => {
+  const checker = new CookieChecker(rng("c4"));
+  checker.setPublicKey(responderPub);
+  const gen = new CookieGenerator(responderPub);
+  const m = initiation("v1");
+  gen.addMacs(m, 0);
+  const first = checker.verifyMac2OrReply(m, SRC, 0);
+  assert.equal(first.valid, false);
+  assert.ok(!first.valid && first.reply !== null);
+  const decoded = decodeCookieReply(first.valid ? new Uint8Array() : (first.reply ?? new Uint8Array()));
+  assert.ok(decoded);
+  assert.equal(gen.consumeReply(decoded, 1), true);
+  const m2 = initiation("v2");
+  gen.addMacs(m2, 2);
+  assert.deepEqual(checker.verifyMac2OrReply(m2, SRC, 2), { valid: true });
+  assert.equal(checker.verifyMac2OrReply(m2, OTHER_SRC, 2).valid, false, "another source port gets its own cookie");
+  const expired = checker.verifyMac2OrReply(m2, SRC, 2 + COOKIE_REFRESH_TIME + 1);
+  assert.equal(expired.valid, false, "a cookie from a rotated-out secret no longer counts");
+  assert.ok(!expired.valid && expired.reply !== null && expired.reply.length === 64);
+});

@@ -523,9 +523,9 @@ export class DeviceCore {
       return false;
     }
     const source = encodeCookieSource(ip, from.port);
-    if (!this.cookieChecker.checkMac2(data, source, now)) {
-      const reply = this.cookieChecker.createReply(data, source, now);
-      if (reply !== null) this.io.send(reply, from);
+    const verdict = this.cookieChecker.verifyMac2OrReply(data, source, now);
+    if (!verdict.valid) {
+      if (verdict.reply !== null) this.io.send(verdict.reply, from);
       this.drop("rx_cookie_sent");
       return false;
     }

@@ -19,6 +19,9 @@ export function encodeCookieSource(ip: Uint8Array, port: number): Uint8Array {
   return out;
 }
 
+export type Mac2Verdict = { readonly valid: true } | { readonly valid: false; readonly reply: Uint8Array | null };
+const VALID: Mac2Verdict = { valid: true };
+
 export class CookieChecker {
   private mac1KeySelf: Uint8Array | null = null;
   private cookieKeySelf: Uint8Array | null = null;
@@ -45,13 +48,34 @@ export class CookieChecker {
 
   /** The 64-byte reply to a handshake message from `source`; null without a public key. */
   createReply(msg: Uint8Array, source: Uint8Array, now: number): Uint8Array | null {
-    if (this.cookieKeySelf === null) return null;
+    return this.replyWith(msg, this.cookieFor(source, now));
+  }
+
+  /**
+   * The under-load decision of §5.3 in one step: valid when mac2 proves the
+   * sender receives at `source`, otherwise the cookie reply to send. The cookie
+   * is computed once for both, which matters when every packet is a flood packet.
+   */
+  verifyMac2OrReply(msg: Uint8Array, source: Uint8Array, now: number): Mac2Verdict {
+    const current = this.secret !== null && now - this.secretSetAt <= COOKIE_REFRESH_TIME;
+    const cookie = this.cookieFor(source, now);
+    if (current && verifyMac2(msg, cookie)) return VALID;
+    return { valid: false, reply: this.replyWith(msg, cookie) };
+  }
+
+  /** MAC(R, A) with the secret rotated first if it is older than COOKIE_REFRESH_TIME (lazily, §5.4). */
+  private cookieFor(source: Uint8Array, now: number): Uint8Array {
     if (this.secret === null || now - this.secretSetAt > COOKIE_REFRESH_TIME) {
       this.secret = Uint8Array.from(this.randomBytes(32));
       this.secretSetAt = now;
     }
+    return mac(this.secret, source);
+  }
+
+  private replyWith(msg: Uint8Array, cookie: Uint8Array): Uint8Array | null {
+    if (this.cookieKeySelf === null) return null;
     const nonce = Uint8Array.from(this.randomBytes(XNONCE_LENGTH));
-    return buildCookieReply(msg, this.cookieKeySelf, mac(this.secret, source), nonce);
+    return buildCookieReply(msg, this.cookieKeySelf, cookie, nonce);
   }
 }
 
