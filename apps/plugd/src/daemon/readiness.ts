@@ -3,7 +3,7 @@
 // the foreground and waits on a pipe (fd PLUGD_READY_FD) for one line:
 // "READY" or "ERROR <message>". The parent exits 0 or 1 accordingly, which is
 // what wg-quick relies on before it runs `wg addconf`.
-import { closeSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 
 export const READY_FD_ENV = "PLUGD_READY_FD";
 
@@ -44,8 +44,22 @@ export function pipeReadiness(fd: number): Readiness {
   };
 }
 
+/**
+ * The inherited pipe fd is not close-on-exec, so PostUp hooks and other
+ * children would inherit it and could keep the launcher waiting. Reopening
+ * it through /proc gives a close-on-exec descriptor (Node opens everything
+ * O_CLOEXEC) and the inherited one is closed; the variable is dropped too.
+ */
 export function readinessFromEnv(env: NodeJS.ProcessEnv): Readiness {
   const text = env[READY_FD_ENV];
   if (text === undefined || !/^\d+$/.test(text)) return terminalReadiness;
-  return pipeReadiness(Number(text));
+  delete env[READY_FD_ENV];
+  const inherited = Number(text);
+  try {
+    const fd = openSync(`/proc/self/fd/${inherited}`, "w");
+    closeSync(inherited);
+    return pipeReadiness(fd);
+  } catch {
+    return pipeReadiness(inherited);
+  }
 }
