@@ -35,6 +35,22 @@ for (const impl of implsToCheck()) {
     await peer.send([later, earlier]);
     assert.equal(await peer.receive(session, 1500), null);
     assert.equal((await lab.transfer(peer.identity.publicKey)).rx, before.rx + 224);
+
+    // The window is 8128 counters: move it to 10000, then 1871 is too old and 1872 is not.
+    const echo = (seq: number, counter: bigint): Uint8Array => session.seal(echoRequest(PEER_TUNNEL_ADDRESS, TUN_ADDRESS, 7, seq, 38), counter);
+    await peer.send(echo(10, 10_000n));
+    assert.ok(await peer.receive(session), "counter 10000 accepted");
+    await peer.send(echo(11, 10_000n - 8129n));
+    assert.equal(await peer.receive(session, 1500), null, "8129 behind the highest counter is outside the window");
+    await peer.send(echo(12, 10_000n - 8128n));
+    assert.ok(await peer.receive(session), "8128 behind is still inside the window");
+
+    // 64-bit edges (pitfall 6): REJECT_AFTER_MESSAGES itself is refused, one below it accepted.
+    const REJECT = 2n ** 64n - 2n ** 13n - 1n;
+    await peer.send(echo(13, REJECT));
+    assert.equal(await peer.receive(session, 1500), null, "counter REJECT_AFTER_MESSAGES refused");
+    await peer.send(echo(14, REJECT - 1n));
+    assert.ok(await peer.receive(session), "counter REJECT_AFTER_MESSAGES - 1 accepted");
     lab.assertAlive();
   });
 }
