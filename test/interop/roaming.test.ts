@@ -10,7 +10,7 @@ import { loopbackPair, sendUdp, sleep, VETH4, VETH6, vethPair, waitFor, type Sid
 import { readPcapUdp } from "../support/pcap.js";
 import { inLab, pairsUnderTest } from "../support/scenario.js";
 
-const pairs = pairsUnderTest(["tcpdump"]);
+const pairs = pairsUnderTest(["tcpdump", "sysctl"]);
 
 async function pingAll(from: Side, to: string): Promise<void> {
   const r = await from.ns.ping(to);

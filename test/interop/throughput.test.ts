@@ -15,7 +15,7 @@ const SECONDS = 5;
 
 test("iperf3 TCP throughput per pair, measured side by side", async (t) => {
   const rows: string[] = [];
-  for (const pair of pairsUnderTest(["iperf3"])) {
+  for (const pair of pairsUnderTest(["iperf3", "ss"])) {
     await t.test(pair.label, async (st) => {
       await inLab(st, async (lab) => {
         const { a, b } = await loopbackPair(lab, { pair });

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { foreignPids, PLUGD_BIN, UAPI_DIR, waitFor, wg, type Impl } from "../support/netns.js";
 import { inLab, pairsUnderTest } from "../support/scenario.js";
 
-const impls = [...new Set(pairsUnderTest(["wg-quick"]).flatMap((p) => [p.a, p.b]))] as Impl[];
+const impls = [...new Set(pairsUnderTest(["wg-quick", "pgrep"]).flatMap((p) => [p.a, p.b]))] as Impl[];
 
 for (const impl of impls) {
   test(`wg-quick up/down with WG_QUICK_USERSPACE_IMPLEMENTATION=${impl}`, async (t) => {
