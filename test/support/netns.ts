@@ -450,6 +450,7 @@ export class Lab {
   private readonly interfaces: string[] = [];
   private readonly cleanups: (() => Promise<void>)[] = [];
   private readonly foreign: string[] = [];
+  private readonly keyFiles: string[] = [];
   private closed = false;
 
   private constructor(
@@ -533,16 +534,24 @@ export class Lab {
     return path;
   }
 
+  /** Files holding one generated private key or PSK each (base64), for leak checks. */
+  secretFiles(): string[] {
+    return [...this.keyFiles];
+  }
+
   async genKeyPair(): Promise<KeyPair> {
     const priv = (await wg(["genkey"])).trim();
     const publicKey = (await wg(["pubkey"], `${priv}\n`)).trim();
     const privateKeyFile = this.writeSecretFile(`key-${randomBytes(4).toString("hex")}`, `${priv}\n`);
+    this.keyFiles.push(privateKeyFile);
     return { publicKey, privateKeyFile };
   }
 
   async genPsk(): Promise<Psk> {
     const psk = (await wg(["genpsk"])).trim();
-    return { file: this.writeSecretFile(`psk-${randomBytes(4).toString("hex")}`, `${psk}\n`) };
+    const file = this.writeSecretFile(`psk-${randomBytes(4).toString("hex")}`, `${psk}\n`);
+    this.keyFiles.push(file);
+    return { file };
   }
 
   /** Diagnostics for a failed test: each daemon's recent output. */
