@@ -35,6 +35,20 @@ for (const pair of pairsUnderTest()) {
       // Negative control: one byte more cannot leave with DF set, so the sizes above really are the MTU.
       const over = await a.ns.ping(b.tunnel4, { size: 1393, dontFragment: true, count: 1 });
       assert.equal(over.received, 0, over.output);
+
+      // Counters: both count WireGuard UDP payload bytes (WIREGUARD.md §9.4), so once the
+      // traffic has settled what one side sent is exactly what the other received.
+      const ta = await a.iface.transfer(b.iface.keys.publicKey);
+      const tb = await b.iface.transfer(a.iface.keys.publicKey);
+      assert.ok(ta.tx > 0 && ta.rx > 0, JSON.stringify(ta));
+      assert.equal(ta.tx, tb.rx, `${pair.a} tx vs ${pair.b} rx`);
+      assert.equal(tb.tx, ta.rx, `${pair.b} tx vs ${pair.a} rx`);
+      // Handshake time is absolute Unix time (wg prints "N seconds ago" from it), not an age.
+      const now = Date.now() / 1000;
+      for (const [side, other] of [[a, b], [b, a]] as const) {
+        const hs = await side.iface.latestHandshake(other.iface.keys.publicKey);
+        assert.ok(hs > now - 120 && hs <= now + 1, `${side.iface.impl} latest handshake ${hs} vs now ${now}`);
+      }
     });
   });
 }

@@ -22,7 +22,7 @@ async function expectEndpoint(a: Side, b: Side, want: string): Promise<void> {
   await waitFor(`B's endpoint for A to become ${want}`, async () => {
     await a.ns.ping(b.tunnel4, { count: 1, waitS: 1 });
     return (await b.iface.endpoint(a.iface.keys.publicKey)) === want ? true : undefined;
-  }, 20_000, 200);
+  }, 45_000, 200); // wireguard-go as the roamer keeps its old source address ~15 s
 }
 
 for (const pair of pairs) {
