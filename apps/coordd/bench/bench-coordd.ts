@@ -28,7 +28,8 @@ import {
 const quick = process.argv.includes("--quick");
 const N_REG = quick ? 20_000 : 100_000;
 const RIDS_PER_SESSION = 4;
-const PUSH_RATE = 5_000;
+const rateArg = process.argv.indexOf("--push-rate");
+const PUSH_RATE = rateArg > 0 ? Number(process.argv[rateArg + 1]) : 5_000;
 const PUSH_PAIRS = quick ? 5_000 : 10_000;
 const RELAY_MAX_PACKETS = quick ? 100_000 : 500_000;
 const RELAY_MAX_MS = quick ? 2_000 : 5_000;
@@ -223,6 +224,8 @@ async function main(): Promise<void> {
     await blast(firstSide, () => acks);
     await blast(warmup, () => acks);
     await new Promise((r) => setTimeout(r, 300));
+    cpu0 = await metric(server, "process_cpu_seconds_total");
+    const benchCpu0 = process.cpuUsage();
     const t0 = performance.now();
     let next = 0;
     while (next < secondSide.length && performance.now() - t0 < PHASE_TIMEOUT_MS) {
@@ -236,6 +239,11 @@ async function main(): Promise<void> {
     }
     const paced = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 500));
+    // Share of one core each side used while pacing: tells whether coordd or the load generator saturates.
+    const pacedWall = performance.now() - t0;
+    results.push_phase_coordd_cpu_share = Math.round((((await metric(server, "process_cpu_seconds_total")) - cpu0) * 1000 / pacedWall) * 100) / 100;
+    const bc = process.cpuUsage(benchCpu0);
+    results.push_phase_loadgen_cpu_share = Math.round(((bc.user + bc.system) / 1000 / pacedWall) * 100) / 100;
     latencies.sort((x, y) => x - y);
     results.push_offered_per_s = Math.round((secondSide.length / paced) * 1000);
     results.pushes_measured = latencies.length;
