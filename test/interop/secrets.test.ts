@@ -20,7 +20,7 @@ for (const impl of impls) {
     await inLab(t, async (lab) => {
       const { a, b } = await loopbackPair(lab, { pair: { a: impl, b: impl, label: `${impl}-${impl}` }, psk: true });
       const r = await a.ns.ping(b.tunnel4);
-      assert.equal(r.received, r.transmitted, r.output);
+      assert.equal(r.received, r.requested, r.output);
       await a.iface.show();
       await b.iface.dump();
 

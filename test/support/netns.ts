@@ -216,11 +216,13 @@ export class Netns {
     const budgetS = (opts.count ?? 3) * (opts.intervalS ?? 0.2) + (opts.waitS ?? 2) + (opts.deadlineS ?? 0) + 30;
     const r = await this.exec("ping", args, { allowFailure: true, timeoutMs: Math.ceil(budgetS * 1000) });
     const m = /(\d+) packets transmitted, (\d+) received/.exec(r.stdout);
-    return { transmitted: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0), output: r.stdout + r.stderr, code: r.code };
+    return { requested: opts.count ?? 3, transmitted: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0), output: r.stdout + r.stderr, code: r.code };
   }
 }
 
 export interface PingResult {
+  /** The -c count asked for: compare `received` with this, since an unroutable ping transmits 0. */
+  readonly requested: number;
   readonly transmitted: number;
   readonly received: number;
   readonly output: string;
