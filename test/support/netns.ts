@@ -15,12 +15,18 @@
 //                                        its UAPI socket -> WgInterface
 //   lab.genKeyPair() / lab.genPsk()      keys from the real `wg genkey/pubkey/genpsk`; secrets go to
 //                                        0600 files in the lab's temp dir and are never printed
-//   lab.writeSecretFile(name, text)      0600 file in the lab dir
+//   lab.writeSecretFile(name, text)      0600 file in the lab dir; lab.secretFiles() lists key files
+//   lab.reserveInterface(tag)            a name for a daemon someone else starts (wg-quick): its
+//                                        socket and any process serving it are removed at close
+//   lab.defer(fn)                        async cleanup run at close, before namespaces go
+//   lab.daemonLogs()                     recent output of every daemon (attach to failures)
 //   run(cmd, args, {ns?, input?})        execFile with an argument array (optionally in a namespace)
 //   wg(args, input?)                     the real `wg` (UAPI sockets are global, so no namespace)
-//   WgInterface: set(), showField(), endpoints(), latestHandshakes(), transfer(), dump(), showconf()
-//   Netns: exec(), ip(), addAddress(), linkUp(), ping(), moveLink()
-//   sendUdp(ns, {...})                   one datagram from a chosen source address (forgery tests)
+//   WgInterface: configure(), set(), showField(), endpoint(), latestHandshake(), transfer(),
+//                listenPort(), show(), dump(), showconf()   (every call names the interface)
+//   Netns: exec(), ip(), addAddress(), delAddress(), linkUp(), moveLink(), ping() -> PingResult
+//   waitFor(what, probe, ms) / waitForUapiSocket(ifname, daemon)
+//   sendUdp(ns, {from, to, port, payloads})  datagrams from a chosen source address (forgery tests)
 //   loopbackPair(lab, opts)              WIREGUARD.md §11.3: daemons' UDP in ns0 over loopback,
 //                                        TUNs moved into ns1/ns2 (192.168.241.1-2/24, fd00::1-2/64)
 //   vethPair(lab, opts)                  each side in its own namespace, joined by a veth
@@ -50,7 +56,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", 
 export const PLUGD_BIN = join(REPO_ROOT, "node_modules", ".bin", "plugd");
 export const UAPI_DIR = "/var/run/wireguard";
 
-const SHORT: Record<string, Impl> = { go: "wireguard-go", "wireguard-go": "wireguard-go", plugd: "plugd" };
+const SHORT: Record<string, Impl> = { go: "wireguard-go", plugd: "plugd" };
 
 export function implsUnderTest(env: string | undefined = process.env.PLUG_E2E_PAIRS): ImplPair[] {
   const text = env && env.trim() !== "" ? env : "go-go,plugd-go,go-plugd,plugd-plugd";
