@@ -15,6 +15,8 @@ export const DropReason = {
   RelayPairCap: "relay_pair_cap",
   RelayTotalCap: "relay_total_cap",
   PeerUnreachable: "peer_unreachable",
+  /** A bug, contained at the edge so one bad input cannot stop the server; should stay 0. */
+  InternalError: "internal_error",
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 

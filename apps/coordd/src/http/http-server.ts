@@ -40,7 +40,12 @@ export class HttpServer {
         socket.destroy();
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req.socket.remoteAddress ?? "", req.socket.remotePort ?? 0));
+      const address = req.socket.remoteAddress;
+      if (address === undefined) {
+        socket.destroy(); // already gone
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, address, req.socket.remotePort ?? 0));
     });
   }
 
@@ -55,7 +60,11 @@ export class HttpServer {
         return;
       }
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      for (const s of this.core.handle(buf, source, this.now())) this.deliver(s);
+      try {
+        for (const s of this.core.handle(buf, source, this.now())) this.deliver(s);
+      } catch {
+        this.core.metrics.drop(DropReason.InternalError);
+      }
     });
     ws.on("error", () => ws.terminate());
     ws.on("close", () => {

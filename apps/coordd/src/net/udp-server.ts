@@ -70,6 +70,14 @@ export class UdpServer {
   }
 
   private onMessage(index: number, msg: Buffer, from: Endpoint): void {
+    try {
+      this.dispatch(index, msg, from);
+    } catch {
+      this.core.metrics.drop(DropReason.InternalError);
+    }
+  }
+
+  private dispatch(index: number, msg: Buffer, from: Endpoint): void {
     const now = this.now();
     const source = udpSource(index, from);
     const cls = classifyDatagram(msg);
