@@ -3,24 +3,11 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile, chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  DeviceError,
-  EADDRINUSE,
-  bytesEqual,
-  clampPrivateKey,
-  formatPrefix,
-  isZeroKey,
-  keyFromBase64,
-  keyToBase64,
-  prefixEquals,
-  publicKeyFromPrivate,
-  type DeviceControl,
-  type DeviceSnapshot,
-  type Endpoint,
-  type Key,
-  type PeerSnapshot,
-  type Prefix,
-} from "@plug/wireguard";
+import { EADDRINUSE, formatPrefix, keyFromBase64, keyToBase64 } from "@plug/wireguard";
+// The test double is built on the wireguard sources, not on the package build
+// this file otherwise uses, so the DeviceError it throws is the sources' class.
+import { DeviceError } from "../../../packages/wireguard/src/index.js";
+import { DeviceControlTestDouble } from "../../../packages/wireguard/test/support/device-control-double.js";
 import {
   ConfigError,
   accessWarning,
@@ -39,104 +26,8 @@ const PUB_B = "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=";
 const PUB_OLD = "gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA=";
 const PSK = "FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE=";
 
-interface DoublePeer {
-  publicKey: Key;
-  psk: Key | null;
-  endpoint: Endpoint | null;
-  keepalive: number;
-  allowed: Prefix[];
-}
-
-/**
- * Test double: an in-memory DeviceControl with the device semantics applyConfig
- * relies on (exclusive allowed IPs, our own public key ignored) and a log of
- * every call, so the tests can check the setconf order.
- */
-class InMemoryDeviceControl implements DeviceControl {
-  calls: string[] = [];
-  privateKey: Key | null = null;
-  listenPort = 0;
-  fwmark = 0;
-  peers = new Map<string, DoublePeer>();
-  busyPort = -1;
-
-  private peer(pk: Key): DoublePeer {
-    const p = this.peers.get(keyToBase64(pk));
-    if (!p) throw new Error("no such peer");
-    return p;
-  }
-  snapshot(): DeviceSnapshot {
-    const peers: PeerSnapshot[] = [...this.peers.values()].map((p) => ({
-      publicKey: p.publicKey,
-      presharedKey: p.psk,
-      endpoint: p.endpoint,
-      lastHandshake: null,
-      rxBytes: 0n,
-      txBytes: 0n,
-      persistentKeepalive: p.keepalive,
-      allowedIps: [...p.allowed],
-    }));
-    return { privateKey: this.privateKey, listenPort: this.listenPort, fwmark: this.fwmark, peers };
-  }
-  setPrivateKey(key: Key | null): void {
-    this.calls.push("setPrivateKey");
-    this.privateKey = key === null || isZeroKey(key) ? null : clampPrivateKey(key);
-    if (this.privateKey) this.peers.delete(keyToBase64(publicKeyFromPrivate(this.privateKey)));
-  }
-  async setListenPort(port: number): Promise<void> {
-    this.calls.push(`setListenPort ${port}`);
-    if (port === this.busyPort) throw new DeviceError("address in use", EADDRINUSE);
-    this.listenPort = port === 0 ? 40000 : port;
-  }
-  setFwmark(mark: number): void {
-    this.calls.push(`setFwmark ${mark}`);
-    this.fwmark = mark;
-  }
-  removeAllPeers(): void {
-    this.calls.push("removeAllPeers");
-    this.peers.clear();
-  }
-  hasPeer(pk: Key): boolean {
-    return this.peers.has(keyToBase64(pk));
-  }
-  ensurePeer(pk: Key): boolean {
-    this.calls.push("ensurePeer");
-    if (this.privateKey && bytesEqual(publicKeyFromPrivate(this.privateKey), pk)) return false;
-    if (!this.hasPeer(pk)) this.peers.set(keyToBase64(pk), { publicKey: pk, psk: null, endpoint: null, keepalive: 0, allowed: [] });
-    return true;
-  }
-  removePeer(pk: Key): void {
-    this.peers.delete(keyToBase64(pk));
-  }
-  setPeerPresharedKey(pk: Key, psk: Key | null): void {
-    this.calls.push("setPeerPresharedKey");
-    this.peer(pk).psk = psk;
-  }
-  setPeerEndpoint(pk: Key, endpoint: Endpoint): void {
-    this.calls.push("setPeerEndpoint");
-    this.peer(pk).endpoint = endpoint;
-  }
-  setPeerPersistentKeepalive(pk: Key, seconds: number): void {
-    this.calls.push("setPeerPersistentKeepalive");
-    this.peer(pk).keepalive = seconds;
-  }
-  clearPeerAllowedIps(pk: Key): void {
-    this.calls.push("clearPeerAllowedIps");
-    this.peer(pk).allowed = [];
-  }
-  addPeerAllowedIp(pk: Key, prefix: Prefix): void {
-    this.calls.push("addPeerAllowedIp");
-    for (const p of this.peers.values()) p.allowed = p.allowed.filter((a) => !prefixEquals(a, prefix));
-    this.peer(pk).allowed.push(prefix);
-  }
-  removePeerAllowedIp(pk: Key, prefix: Prefix): void {
-    const p = this.peer(pk);
-    p.allowed = p.allowed.filter((a) => !prefixEquals(a, prefix));
-  }
-}
-
-function deviceWithOldState(): InMemoryDeviceControl {
-  const dev = new InMemoryDeviceControl();
+function deviceWithOldState(): DeviceControlTestDouble {
+  const dev = new DeviceControlTestDouble();
   dev.listenPort = 1234;
   dev.fwmark = 99;
   dev.ensurePeer(keyFromBase64(PUB_OLD));
@@ -185,13 +76,12 @@ test("applyConfig sets listen port and fwmark from the file and clears a missing
 });
 
 test("a busy listen port surfaces as the device's DeviceError", async () => {
-  const dev = new InMemoryDeviceControl();
-  dev.busyPort = 51000;
+  const dev = new DeviceControlTestDouble({ busyPorts: [51000] });
   await assert.rejects(applyConfig(dev, parseConfig("[Interface]\nListenPort=51000\n", "x"), noResolve), (e: unknown) => e instanceof DeviceError && e.errno === EADDRINUSE);
 });
 
 test("host names resolve at apply time; transient failures retry with wg's back-off", async () => {
-  const dev = new InMemoryDeviceControl();
+  const dev = new DeviceControlTestDouble();
   const cfg = parseConfig(`[Peer]\nPublicKey=${PUB_A}\nEndpoint=vpn.example.test:4500\n`, "r");
   let attempts = 0;
   const flaky: Resolver = async (host) => {
@@ -234,7 +124,7 @@ test("transient failures give up after the retry budget", async () => {
     throw Object.assign(new Error("again"), { code: "EAI_AGAIN" });
   };
   const cfg = parseConfig(`[Peer]\nPublicKey=${PUB_A}\nEndpoint=slow.example.test:1\n`, "r");
-  await assert.rejects(applyConfig(new InMemoryDeviceControl(), cfg, down, { retries: 2, sleep: async () => {}, warn: () => {} }), ConfigError);
+  await assert.rejects(applyConfig(new DeviceControlTestDouble(), cfg, down, { retries: 2, sleep: async () => {}, warn: () => {} }), ConfigError);
   assert.equal(attempts, 3);
 });
 

@@ -17,94 +17,14 @@ import {
   clampPrivateKey,
   formatEndpoint,
   formatPrefix,
-  isZeroKey,
   keyToBase64,
-  prefixEquals,
   publicKeyFromPrivate,
-  type DeviceControl,
   type DeviceSnapshot,
-  type Endpoint,
-  type Key,
-  type Prefix,
 } from "@plug/wireguard";
+import { DeviceControlTestDouble } from "../../../packages/wireguard/test/support/device-control-double.js";
 import { applyConfig, formatConfig, parseConfig, type PeerConfig, type PlugConfig } from "../src/config/index.js";
 
 const execFileP = promisify(execFile);
-
-/** Test double: in-memory DeviceControl with the device rules setconf depends on. */
-class InMemoryDeviceControl implements DeviceControl {
-  privateKey: Key | null = null;
-  listenPort = 0;
-  fwmark = 0;
-  peers: Array<{ publicKey: Key; psk: Key | null; endpoint: Endpoint | null; keepalive: number; allowed: Prefix[] }> = [];
-  private find(pk: Key) {
-    const p = this.peers.find((x) => bytesEqual(x.publicKey, pk));
-    if (!p) throw new Error("no such peer");
-    return p;
-  }
-  snapshot(): DeviceSnapshot {
-    return {
-      privateKey: this.privateKey,
-      listenPort: this.listenPort,
-      fwmark: this.fwmark,
-      peers: this.peers.map((p) => ({
-        publicKey: p.publicKey,
-        presharedKey: p.psk,
-        endpoint: p.endpoint,
-        lastHandshake: null,
-        rxBytes: 0n,
-        txBytes: 0n,
-        persistentKeepalive: p.keepalive,
-        allowedIps: [...p.allowed],
-      })),
-    };
-  }
-  setPrivateKey(key: Key | null): void {
-    this.privateKey = key === null || isZeroKey(key) ? null : clampPrivateKey(key);
-    const own = this.privateKey ? publicKeyFromPrivate(this.privateKey) : null;
-    if (own) this.peers = this.peers.filter((p) => !bytesEqual(p.publicKey, own));
-  }
-  async setListenPort(port: number): Promise<void> {
-    this.listenPort = port;
-  }
-  setFwmark(mark: number): void {
-    this.fwmark = mark;
-  }
-  removeAllPeers(): void {
-    this.peers = [];
-  }
-  hasPeer(pk: Key): boolean {
-    return this.peers.some((p) => bytesEqual(p.publicKey, pk));
-  }
-  ensurePeer(pk: Key): boolean {
-    if (this.privateKey && bytesEqual(publicKeyFromPrivate(this.privateKey), pk)) return false;
-    if (!this.hasPeer(pk)) this.peers.push({ publicKey: pk, psk: null, endpoint: null, keepalive: 0, allowed: [] });
-    return true;
-  }
-  removePeer(pk: Key): void {
-    this.peers = this.peers.filter((p) => !bytesEqual(p.publicKey, pk));
-  }
-  setPeerPresharedKey(pk: Key, psk: Key | null): void {
-    this.find(pk).psk = psk && !isZeroKey(psk) ? psk : null;
-  }
-  setPeerEndpoint(pk: Key, endpoint: Endpoint): void {
-    this.find(pk).endpoint = endpoint;
-  }
-  setPeerPersistentKeepalive(pk: Key, seconds: number): void {
-    this.find(pk).keepalive = seconds;
-  }
-  clearPeerAllowedIps(pk: Key): void {
-    this.find(pk).allowed = [];
-  }
-  addPeerAllowedIp(pk: Key, prefix: Prefix): void {
-    for (const p of this.peers) p.allowed = p.allowed.filter((a) => !prefixEquals(a, prefix));
-    this.find(pk).allowed.push(prefix);
-  }
-  removePeerAllowedIp(pk: Key, prefix: Prefix): void {
-    const p = this.find(pk);
-    p.allowed = p.allowed.filter((a) => !prefixEquals(a, prefix));
-  }
-}
 
 const prefixPool = ["0.0.0.0/0", "::/0", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.3/32", "192.168.4.0/24", "fd00::/64", "fd00::1/128", "2001:db8::/32"];
 
@@ -203,7 +123,7 @@ test("parseConfig + applyConfig leave a device exactly where `wg setconf` leaves
     await new Promise((r) => setTimeout(r, 50));
   }
 
-  const double = new InMemoryDeviceControl();
+  const double = new DeviceControlTestDouble();
   let peersSeen = 0;
   for (let i = 0; i < 40; i++) {
     const path = join(dir, `c${i}.conf`);

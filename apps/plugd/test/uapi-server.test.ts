@@ -9,87 +9,12 @@ import { connect } from "node:net";
 import { existsSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
-import {
-  clampPrivateKey,
-  keyToBase64,
-  prefixEquals,
-  publicKeyFromPrivate,
-  silentLogger,
-  type DeviceControl,
-  type DeviceSnapshot,
-  type Endpoint,
-  type Key,
-  type PeerSnapshot,
-  type Prefix,
-} from "@plug/wireguard";
+import { clampPrivateKey, keyToBase64, publicKeyFromPrivate, silentLogger } from "@plug/wireguard";
+import { DeviceControlTestDouble } from "../../../packages/wireguard/test/support/device-control-double.js";
 import { DEFAULT_SOCKET_DIR, SocketInUseError, UapiServer } from "../src/uapi-server/index.js";
 
 const run = promisify(execFile);
 const hex = (k: Uint8Array): string => Buffer.from(k).toString("hex");
-
-type MutablePeer = { -readonly [K in keyof PeerSnapshot]: PeerSnapshot[K] } & { allowedIps: Prefix[] };
-
-/** Test double: DeviceControl held in memory (no core, no sockets). */
-class DeviceControlDouble implements DeviceControl {
-  privateKey: Key | null = null;
-  listenPort = 0;
-  fwmark = 0;
-  readonly peers = new Map<string, MutablePeer>();
-  snapshot(): DeviceSnapshot {
-    return { privateKey: this.privateKey, listenPort: this.listenPort, fwmark: this.fwmark, peers: [...this.peers.values()] };
-  }
-  setPrivateKey(key: Key | null): void {
-    this.privateKey = key === null ? null : clampPrivateKey(key);
-  }
-  async setListenPort(port: number): Promise<void> {
-    this.listenPort = port === 0 ? 33333 : port;
-  }
-  setFwmark(mark: number): void {
-    this.fwmark = mark;
-  }
-  removeAllPeers(): void {
-    this.peers.clear();
-  }
-  hasPeer(k: Key): boolean {
-    return this.peers.has(hex(k));
-  }
-  ensurePeer(k: Key): boolean {
-    if (!this.hasPeer(k)) {
-      this.peers.set(hex(k), {
-        publicKey: k, presharedKey: null, endpoint: null, lastHandshake: null,
-        rxBytes: 0n, txBytes: 0n, persistentKeepalive: 0, allowedIps: [],
-      });
-    }
-    return true;
-  }
-  private p(k: Key): MutablePeer {
-    const peer = this.peers.get(hex(k));
-    assert.ok(peer);
-    return peer;
-  }
-  removePeer(k: Key): void {
-    this.peers.delete(hex(k));
-  }
-  setPeerPresharedKey(k: Key, psk: Key | null): void {
-    this.p(k).presharedKey = psk;
-  }
-  setPeerEndpoint(k: Key, e: Endpoint): void {
-    this.p(k).endpoint = e;
-  }
-  setPeerPersistentKeepalive(k: Key, s: number): void {
-    this.p(k).persistentKeepalive = s;
-  }
-  clearPeerAllowedIps(k: Key): void {
-    this.p(k).allowedIps = [];
-  }
-  addPeerAllowedIp(k: Key, prefix: Prefix): void {
-    this.p(k).allowedIps.push(prefix);
-  }
-  removePeerAllowedIp(k: Key, prefix: Prefix): void {
-    const peer = this.p(k);
-    peer.allowedIps = peer.allowedIps.filter((x) => !prefixEquals(x, prefix));
-  }
-}
 
 /** Unique per run: /var/run/wireguard is shared by every namespace and engineer. */
 const name = (tag: string): string => `pdv${tag}${process.pid % 100000}`;
@@ -114,7 +39,7 @@ after(async () => {
 describe("UAPI server", () => {
   it("serves the real wg tool: set, show dump, showconf", async () => {
     const ifname = name("w");
-    const dev = new DeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     const server = await UapiServer.listen({ ifname, control: dev, log: silentLogger });
     servers.push(server);
     assert.equal(server.path, `${DEFAULT_SOCKET_DIR}/${ifname}.sock`);
@@ -150,7 +75,7 @@ describe("UAPI server", () => {
 
   it("serves many requests on one connection and ignores an empty probe", async () => {
     const ifname = name("m");
-    const dev = new DeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     const server = await UapiServer.listen({ ifname, control: dev, log: silentLogger });
     servers.push(server);
     assert.equal(await exchange(server.path, ""), "");
@@ -162,13 +87,13 @@ describe("UAPI server", () => {
 
   it("refuses a live socket, replaces a stale one, and removes its own on close", async () => {
     const ifname = name("s");
-    const first = await UapiServer.listen({ ifname, control: new DeviceControlDouble(), log: silentLogger });
+    const first = await UapiServer.listen({ ifname, control: new DeviceControlTestDouble(), log: silentLogger });
     servers.push(first);
-    await assert.rejects(UapiServer.listen({ ifname, control: new DeviceControlDouble(), log: silentLogger }), SocketInUseError);
+    await assert.rejects(UapiServer.listen({ ifname, control: new DeviceControlTestDouble(), log: silentLogger }), SocketInUseError);
     await first.close();
     assert.equal(existsSync(first.path), false);
     writeFileSync(first.path, ""); // stale leftover: nothing listens there
-    const second = await UapiServer.listen({ ifname, control: new DeviceControlDouble(), log: silentLogger });
+    const second = await UapiServer.listen({ ifname, control: new DeviceControlTestDouble(), log: silentLogger });
     servers.push(second);
     assert.equal(await exchange(second.path, "get=1\n\n"), "errno=0\n\n");
     await second.close();
@@ -179,7 +104,7 @@ describe("UAPI server", () => {
     const ifname = name("d");
     let removed!: () => void;
     const gone = new Promise<void>((resolve) => (removed = resolve));
-    const server = await UapiServer.listen({ ifname, control: new DeviceControlDouble(), log: silentLogger, onSocketRemoved: () => removed() });
+    const server = await UapiServer.listen({ ifname, control: new DeviceControlTestDouble(), log: silentLogger, onSocketRemoved: () => removed() });
     servers.push(server);
     unlinkSync(server.path);
     await gone;

@@ -2,113 +2,11 @@
 // test double: framing, every set key, errno signs, get order, §9.6 captures.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  DeviceError,
-  EADDRINUSE,
-  clampPrivateKey,
-  keyToHex,
-  parsePrefix,
-  prefixEquals,
-  publicKeyFromPrivate,
-  silentLogger,
-  type DeviceControl,
-  type DeviceSnapshot,
-  type Endpoint,
-  type Key,
-  type PeerSnapshot,
-  type Prefix,
-} from "../src/index.js";
+import { clampPrivateKey, keyToHex, parsePrefix, silentLogger, type DeviceControl } from "../src/index.js";
 import { UapiSession, type UapiLimits } from "../src/uapi/index.js";
-
-interface DoublePeer {
-  publicKey: Key;
-  presharedKey: Key | null;
-  endpoint: Endpoint | null;
-  persistentKeepalive: number;
-  allowedIps: Prefix[];
-  lastHandshake: { sec: number; nsec: number } | null;
-  rxBytes: bigint;
-  txBytes: bigint;
-}
+import { DeviceControlTestDouble, type DeviceControlTestDoublePeer } from "./support/device-control-double.js";
 
 const hex = (k: Uint8Array): string => Buffer.from(k).toString("hex");
-
-/** Test double: DeviceControl semantics held in memory, no sockets, no core. */
-class InMemoryDeviceControlDouble implements DeviceControl {
-  privateKey: Key | null = null;
-  listenPort = 0;
-  fwmark = 0;
-  readonly peers = new Map<string, DoublePeer>();
-  /** Ports the double pretends are taken by someone else. */
-  readonly busyPorts = new Set<number>();
-  readonly calls: string[] = [];
-
-  snapshot(): DeviceSnapshot {
-    const peers: PeerSnapshot[] = [...this.peers.values()].map((p) => ({ ...p, allowedIps: [...p.allowedIps] }));
-    return { privateKey: this.privateKey, listenPort: this.listenPort, fwmark: this.fwmark, peers };
-  }
-  ownPublic(): string | null {
-    return this.privateKey === null ? null : hex(publicKeyFromPrivate(this.privateKey));
-  }
-  setPrivateKey(key: Key | null): void {
-    this.calls.push("setPrivateKey");
-    this.privateKey = key === null ? null : clampPrivateKey(key);
-    const own = this.ownPublic();
-    if (own !== null) this.peers.delete(own);
-  }
-  async setListenPort(port: number): Promise<void> {
-    this.calls.push(`setListenPort ${port}`);
-    if (this.busyPorts.has(port)) throw new DeviceError("address in use", EADDRINUSE);
-    this.listenPort = port === 0 ? 40000 : port;
-  }
-  setFwmark(mark: number): void {
-    this.fwmark = mark;
-  }
-  removeAllPeers(): void {
-    this.peers.clear();
-  }
-  hasPeer(publicKey: Key): boolean {
-    return this.peers.has(hex(publicKey));
-  }
-  ensurePeer(publicKey: Key): boolean {
-    if (hex(publicKey) === this.ownPublic()) return false;
-    if (!this.hasPeer(publicKey)) {
-      this.peers.set(hex(publicKey), {
-        publicKey, presharedKey: null, endpoint: null, persistentKeepalive: 0, allowedIps: [],
-        lastHandshake: null, rxBytes: 0n, txBytes: 0n,
-      });
-    }
-    return true;
-  }
-  private peer(publicKey: Key): DoublePeer {
-    const p = this.peers.get(hex(publicKey));
-    if (p === undefined) throw new Error("no such peer");
-    return p;
-  }
-  removePeer(publicKey: Key): void {
-    this.peers.delete(hex(publicKey));
-  }
-  setPeerPresharedKey(publicKey: Key, psk: Key | null): void {
-    this.peer(publicKey).presharedKey = psk;
-  }
-  setPeerEndpoint(publicKey: Key, endpoint: Endpoint): void {
-    this.peer(publicKey).endpoint = endpoint;
-  }
-  setPeerPersistentKeepalive(publicKey: Key, seconds: number): void {
-    this.peer(publicKey).persistentKeepalive = seconds;
-  }
-  clearPeerAllowedIps(publicKey: Key): void {
-    this.peer(publicKey).allowedIps = [];
-  }
-  addPeerAllowedIp(publicKey: Key, prefix: Prefix): void {
-    for (const p of this.peers.values()) p.allowedIps = p.allowedIps.filter((q) => !prefixEquals(q, prefix));
-    this.peer(publicKey).allowedIps.push(prefix);
-  }
-  removePeerAllowedIp(publicKey: Key, prefix: Prefix): void {
-    const p = this.peer(publicKey);
-    p.allowedIps = p.allowedIps.filter((q) => !prefixEquals(q, prefix));
-  }
-}
 
 const K1 = "11".repeat(32);
 const K2 = "22".repeat(32);
@@ -125,13 +23,13 @@ async function set(control: DeviceControl, ...lines: string[]): Promise<string> 
   return (await exchange(control, `set=1\n${lines.map((l) => `${l}\n`).join("")}\n`)).reply;
 }
 
-const prefixes = (p: DoublePeer | undefined): string[] =>
+const prefixes = (p: DeviceControlTestDoublePeer | undefined): string[] =>
   (p?.allowedIps ?? []).map((x) => `${x.family}:${hex(x.bytes)}/${x.cidr}`);
 const asText = (...ps: string[]): string[] => ps.map((t) => parsePrefix(t)).map((x) => `${x.family}:${hex(x.bytes)}/${x.cidr}`);
 
 describe("UAPI set, the §9.6 captures", () => {
   it("applies `wg setconf` byte for byte", async () => {
-    const dev = new InMemoryDeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     dev.ensurePeer(Buffer.from("44".repeat(32), "hex")); // replaced by replace_peers
     const capture =
       `set=1\nprivate_key=${PRIV}\nlisten_port=51820\nfwmark=16\nreplace_peers=true\n` +
@@ -156,7 +54,7 @@ describe("UAPI set, the §9.6 captures", () => {
   });
 
   it("applies `wg set IF listen-port 0 fwmark off private-key /dev/null peer K remove`", async () => {
-    const dev = new InMemoryDeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     await set(dev, `private_key=${PRIV}`, "fwmark=7", `public_key=${K1}`);
     const reply = await set(dev, `private_key=${"0".repeat(64)}`, "listen_port=0", "fwmark=0", `public_key=${K1}`, "remove=true");
     assert.equal(reply, "errno=0\n\n");
@@ -167,7 +65,7 @@ describe("UAPI set, the §9.6 captures", () => {
   });
 
   it("applies `wg set IF peer K endpoint [::1]:51820 allowed-ips '' persistent-keepalive off preshared-key /dev/null`", async () => {
-    const dev = new InMemoryDeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     await set(dev, `public_key=${K1}`, `preshared_key=${PSK}`, "persistent_keepalive_interval=25", "allowed_ip=10.0.0.0/8");
     const reply = await set(
       dev, `public_key=${K1}`, `preshared_key=${"0".repeat(64)}`, "endpoint=[::1]:51820",
@@ -184,7 +82,7 @@ describe("UAPI set, the §9.6 captures", () => {
 
 describe("UAPI set semantics", () => {
   it("ignores a peer section whose public key is our own, silently", async () => {
-    const dev = new InMemoryDeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     await set(dev, `private_key=${PRIV}`);
     const own = dev.ownPublic() ?? "";
     const reply = await set(dev, `public_key=${own}`, "endpoint=1.2.3.4:5", "allowed_ip=10.0.0.0/8", "remove=true", `public_key=${K1}`);
@@ -194,7 +92,7 @@ describe("UAPI set semantics", () => {
   });
 
   it("update_only does not create a missing peer but updates an existing one", async () => {
-    const dev = new InMemoryDeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     assert.equal(await set(dev, `public_key=${K1}`, "update_only=true", "endpoint=1.2.3.4:5"), "errno=0\n\n");
     assert.equal(dev.peers.size, 0);
     await set(dev, `public_key=${K1}`);
@@ -203,7 +101,7 @@ describe("UAPI set semantics", () => {
   });
 
   it("allowed_ip adds masked prefixes, moves them between peers, and -prefix removes only its own", async () => {
-    const dev = new InMemoryDeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     await set(dev, `public_key=${K1}`, "allowed_ip=10.1.0.20/29", "allowed_ip=0.0.0.0/0", `public_key=${K2}`, "allowed_ip=0.0.0.0/0");
     assert.deepEqual(prefixes(dev.peers.get(K1)), asText("10.1.0.16/29"));
     assert.deepEqual(prefixes(dev.peers.get(K2)), asText("0.0.0.0/0"));
@@ -214,7 +112,7 @@ describe("UAPI set semantics", () => {
   });
 
   it("applies lines in order and not transactionally: what precedes an error stays", async () => {
-    const dev = new InMemoryDeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     const reply = await set(dev, "fwmark=5", `public_key=${K1}`, "endpoint=1.2.3.4:5", "allowed_ip=10.0.0.1", "persistent_keepalive_interval=9");
     assert.equal(reply, "errno=-22\n\n");
     assert.equal(dev.fwmark, 5);
@@ -243,27 +141,26 @@ describe("UAPI set semantics", () => {
       [[`public_key=${K1.slice(2)}`], "errno=-22\n\n"],
     ];
     for (const [lines, want] of cases) {
-      assert.equal(await set(new InMemoryDeviceControlDouble(), ...lines), want, lines.join(" | "));
+      assert.equal(await set(new DeviceControlTestDouble(), ...lines), want, lines.join(" | "));
     }
   });
 
   it("accepts protocol_version=1, upper-case hex, leading zeros in numbers", async () => {
-    const dev = new InMemoryDeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     assert.equal(await set(dev, "listen_port=0051820", `public_key=${"AB".repeat(32)}`, "protocol_version=1"), "errno=0\n\n");
     assert.equal(dev.listenPort, 51820);
     assert.ok(dev.peers.has("ab".repeat(32)));
   });
 
   it("maps a taken listen port to errno=-98", async () => {
-    const dev = new InMemoryDeviceControlDouble();
-    dev.busyPorts.add(51820);
+    const dev = new DeviceControlTestDouble({ busyPorts: [51820] });
     assert.equal(await set(dev, "listen_port=51820"), "errno=-98\n\n");
   });
 });
 
 describe("UAPI get", () => {
   it("prints keys in wireguard-go's order, byte for byte", async () => {
-    const dev = new InMemoryDeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     await set(
       dev, `private_key=${PRIV}`, "listen_port=51820", "fwmark=16",
       `public_key=${K1}`, `preshared_key=${PSK}`, "endpoint=127.0.0.1:51821", "persistent_keepalive_interval=25",
@@ -291,18 +188,18 @@ describe("UAPI get", () => {
   });
 
   it("omits private_key, listen_port and fwmark when unset", async () => {
-    assert.equal((await exchange(new InMemoryDeviceControlDouble(), "get=1\n\n")).reply, "errno=0\n\n");
+    assert.equal((await exchange(new DeviceControlTestDouble(), "get=1\n\n")).reply, "errno=0\n\n");
   });
 });
 
 describe("UAPI framing", () => {
   it("treats a connection that sends nothing as a probe", async () => {
-    const session = new UapiSession(new InMemoryDeviceControlDouble(), silentLogger);
+    const session = new UapiSession(new DeviceControlTestDouble(), silentLogger);
     assert.deepEqual(await session.end(), { reply: "", close: true });
   });
 
   it("serves several requests on one connection, however the bytes are split", async () => {
-    const dev = new InMemoryDeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     const session = new UapiSession(dev, silentLogger);
     const stream = `set=1\nfwmark=3\n\nget=1\n\nset=1\nfwmark=x\n\nget=1\n\n`;
     let reply = "";
@@ -315,16 +212,16 @@ describe("UAPI framing", () => {
   });
 
   it("closes on an unknown operation without replying", async () => {
-    assert.deepEqual(await exchange(new InMemoryDeviceControlDouble(), "hello=1\n"), { reply: "", close: true });
-    assert.deepEqual(await exchange(new InMemoryDeviceControlDouble(), "\n"), { reply: "", close: true });
+    assert.deepEqual(await exchange(new DeviceControlTestDouble(), "hello=1\n"), { reply: "", close: true });
+    assert.deepEqual(await exchange(new DeviceControlTestDouble(), "\n"), { reply: "", close: true });
   });
 
   it("rejects a get with trailing data (positive errno: wg parses only digits in a get)", async () => {
-    assert.deepEqual(await exchange(new InMemoryDeviceControlDouble(), "get=1\nx\n"), { reply: "errno=22\n\n", close: true });
+    assert.deepEqual(await exchange(new DeviceControlTestDouble(), "get=1\nx\n"), { reply: "errno=22\n\n", close: true });
   });
 
   it("applies a set cut short by EOF, as wireguard-go does", async () => {
-    const dev = new InMemoryDeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     const session = new UapiSession(dev, silentLogger);
     assert.equal((await session.receive(Buffer.from("set=1\nfwmark=9\nlisten_port=7"))).reply, "");
     assert.deepEqual(await session.end(), { reply: "errno=0\n\n", close: true });
@@ -334,15 +231,15 @@ describe("UAPI framing", () => {
 
   it("enforces the line, line-count and request-size limits", async () => {
     const limits: UapiLimits = { maxLineBytes: 100, maxLines: 3, maxRequestBytes: 200 };
-    const long = await exchange(new InMemoryDeviceControlDouble(), `set=1\nfwmark=${"1".repeat(200)}`, limits);
+    const long = await exchange(new DeviceControlTestDouble(), `set=1\nfwmark=${"1".repeat(200)}`, limits);
     assert.deepEqual(long, { reply: "errno=-90\n\n", close: true });
-    const dev = new InMemoryDeviceControlDouble();
+    const dev = new DeviceControlTestDouble();
     const many = await exchange(dev, "set=1\nfwmark=1\nfwmark=2\nfwmark=3\nfwmark=4\n\n", limits);
     assert.deepEqual(many, { reply: "errno=-90\n\n", close: true });
     assert.equal(dev.fwmark, 0, "an over-limit request is not applied at all");
-    const big = await exchange(new InMemoryDeviceControlDouble(), `set=1\n${"fwmark=1\n".repeat(2)}${"x".repeat(90)}\n${"y".repeat(90)}\n`, limits);
+    const big = await exchange(new DeviceControlTestDouble(), `set=1\n${"fwmark=1\n".repeat(2)}${"x".repeat(90)}\n${"y".repeat(90)}\n`, limits);
     assert.deepEqual(big, { reply: "errno=-90\n\n", close: true });
-    const op = await exchange(new InMemoryDeviceControlDouble(), "g".repeat(150), limits);
+    const op = await exchange(new DeviceControlTestDouble(), "g".repeat(150), limits);
     assert.deepEqual(op, { reply: "", close: true });
   });
 });
