@@ -1,6 +1,7 @@
 # coordd: rendezvous, STUN and relay server for plug.
 # Build from the repository root:  docker build -f infra/coordd.Dockerfile -t plug/coordd .
-# Only the protocol package and coordd go in: no WireGuard data plane, no TUN addon, no compiler.
+# Only coordd, the protocol package and @plug/wireguard's dist go in; coordd loads nothing of
+# @plug/wireguard but its address module (the "./net" subpath): no TUN addon, no compiler.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
@@ -14,6 +15,12 @@ COPY apps/plugd/package.json apps/plugd/
 COPY apps/coordd/package.json apps/coordd/
 # No install scripts: nothing coordd needs is native.
 RUN npm ci --ignore-scripts --no-audit --no-fund
+# tsc -b follows the project references protocol -> wireguard -> tun; packages/tun is compiled
+# as TypeScript only (for @plug/wireguard's declarations), its addon is never built or shipped.
+COPY packages/tun/tsconfig.json packages/tun/
+COPY packages/tun/src packages/tun/src
+COPY packages/wireguard/tsconfig.json packages/wireguard/
+COPY packages/wireguard/src packages/wireguard/src
 COPY packages/protocol/tsconfig.json packages/protocol/
 COPY packages/protocol/src packages/protocol/src
 COPY apps/coordd/tsconfig.json apps/coordd/
@@ -30,7 +37,7 @@ COPY --from=build /src/packages/protocol/package.json packages/protocol/
 COPY --from=build /src/packages/nat/package.json packages/nat/
 COPY --from=build /src/apps/plugd/package.json apps/plugd/
 COPY --from=build /src/apps/coordd/package.json apps/coordd/
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w @plug/protocol -w @plug/coordd
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w @plug/wireguard -w @plug/protocol -w @plug/coordd
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -40,6 +47,8 @@ ENV NODE_ENV=production \
     COORDD_HTTP_PORT=8080
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
+COPY --from=build /src/packages/wireguard/package.json packages/wireguard/
+COPY --from=build /src/packages/wireguard/dist packages/wireguard/dist
 COPY --from=build /src/packages/protocol/package.json packages/protocol/
 COPY --from=build /src/packages/protocol/dist packages/protocol/dist
 COPY --from=build /src/apps/coordd/package.json apps/coordd/

@@ -1,7 +1,7 @@
 // Default gateways from the kernel routing tables. The parsers are pure (the
 // tables are text); defaultGateways() is the edge that reads them.
 import { readFile } from "node:fs/promises";
-import { formatIp } from "@plug/wireguard";
+import { formatIp } from "@plug/wireguard/net";
 
 export interface DefaultRoute {
   readonly family: 4 | 6;

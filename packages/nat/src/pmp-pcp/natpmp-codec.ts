@@ -1,5 +1,5 @@
 // NAT-PMP wire format (RFC 6886 §3). All multi-byte fields are big-endian.
-import { formatIp } from "@plug/wireguard";
+import { formatIp } from "@plug/wireguard/net";
 
 export const NATPMP_PORT = 5351;
 export const NATPMP_VERSION = 0;

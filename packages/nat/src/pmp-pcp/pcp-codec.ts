@@ -1,7 +1,7 @@
 // PCP wire format (RFC 6887 §7, §11): the common header and the MAP opcode,
 // the only one a port-mapping client needs. Addresses are always 16 bytes,
 // IPv4 as IPv4-mapped IPv6.
-import { formatIp, parseIp } from "@plug/wireguard";
+import { formatIp, parseIp } from "@plug/wireguard/net";
 
 export const PCP_VERSION = 2;
 export const PCP_HEADER_LENGTH = 24;

@@ -2,7 +2,7 @@
 // sequential request/response exchanges, so this is written against an
 // abstract `binding` function: the StunClient in production, a scripted one
 // in unit tests. All requests must leave from the same local socket.
-import type { Endpoint } from "@plug/wireguard";
+import type { Endpoint } from "@plug/wireguard/net";
 import type { BindingOptions, BindingResult } from "./client.js";
 import { StunError, StunTimeoutError } from "./client.js";
 

@@ -2,7 +2,7 @@
 // it on its WireGuard socket (the public mapping STUN observes must be the one
 // WireGuard uses). The caller hands every packet that `looksLikeStun` to
 // `receive`.
-import type { Endpoint } from "@plug/wireguard";
+import type { Endpoint } from "@plug/wireguard/net";
 import { systemClock, systemRandom, type Clock, type RandomSource } from "../time/clock.js";
 import { stunSchedule } from "../time/retransmit.js";
 import type { BindingResponse } from "./message.js";

@@ -2,7 +2,7 @@
 // client needs. Decoding is strict and never throws on hostile input: it
 // returns undefined and the caller counts the drop.
 import { crc32 } from "node:zlib";
-import { formatIp, parseIp, type Endpoint } from "@plug/wireguard";
+import { formatIp, parseIp, type Endpoint } from "@plug/wireguard/net";
 
 export const STUN_MAGIC_COOKIE = 0x2112a442;
 export const STUN_HEADER_LENGTH = 20;

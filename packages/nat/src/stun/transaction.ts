@@ -1,7 +1,7 @@
 // One STUN binding transaction as a sans-IO state machine: the caller feeds
 // received packets and timer expiries with the current time and performs the
 // sends it is told to.
-import type { Endpoint } from "@plug/wireguard";
+import type { Endpoint } from "@plug/wireguard/net";
 import { Retransmitter, stunSchedule, type RetransmitSchedule } from "../time/retransmit.js";
 import { decodeBindingError, decodeBindingResponse, encodeBindingRequest, type BindingRequest, type BindingResponse } from "./message.js";
 

@@ -4,7 +4,7 @@
 // never races the rotation. A cookie only works from the address it was
 // issued to, so a captured REGISTER replayed from elsewhere is refused before
 // coordd spends an X25519 on it.
-import type { Endpoint } from "../net/endpoint.js";
+import type { Endpoint } from "@plug/wireguard/net";
 import { COOKIE_LENGTH, COUNTER_LENGTH, HEADER_LENGTH, MessageType } from "../constants.js";
 import { hmac, timingSafeEqualBytes } from "../crypto/primitives.js";
 import { Label } from "../keys/labels.js";

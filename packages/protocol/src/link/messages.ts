@@ -1,6 +1,6 @@
 // REGISTER (client -> coordd), REGISTER_ACK and PUSH (coordd -> client).
 // Byte layouts are in docs/PROTOCOL.md §4; each function here is one of them.
-import type { Endpoint } from "../net/endpoint.js";
+import type { Endpoint } from "@plug/wireguard/net";
 import {
   CHANNEL_LENGTH,
   COOKIE_LENGTH,

@@ -5,7 +5,7 @@
 //   header(4; byte2 = sender role) | txid(12) | 19 bytes | mac(16)
 // In a PING the 19 bytes are zero; in a PONG they are the ping's source
 // address as the answering peer saw it (family, port, address, zero padded).
-import type { Endpoint } from "../net/endpoint.js";
+import type { Endpoint } from "@plug/wireguard/net";
 import { HEADER_LENGTH, MessageType, PROBE_MAC_LENGTH, PROBE_TXID_LENGTH } from "../constants.js";
 import { hmac, timingSafeEqualBytes } from "../crypto/primitives.js";
 import type { Role } from "../keys/pair.js";

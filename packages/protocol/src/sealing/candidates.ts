@@ -3,7 +3,7 @@
 // the pair has) nor forge or redirect them (the rid and the sender's role are
 // authenticated as associated data, so a blob cannot be moved to another rid
 // or reflected back to its sender).
-import type { Endpoint } from "../net/endpoint.js";
+import type { Endpoint } from "@plug/wireguard/net";
 import { AEAD_TAG_LENGTH, MAX_CANDIDATES, MAX_SEALED_LENGTH, RID_LENGTH, SEAL_NONCE_LENGTH } from "../constants.js";
 import { aeadOpen, aeadSeal } from "../crypto/primitives.js";
 import type { Role } from "../keys/pair.js";

@@ -1,5 +1,5 @@
 // Wire encoding of an IP endpoint: family (4 or 6), port, then 4 or 16 address bytes.
-import { formatIp, parseIp, type Endpoint } from "../net/endpoint.js";
+import { formatIp, parseIp, type Endpoint } from "@plug/wireguard/net";
 import { DecodeError } from "./errors.js";
 import type { ByteReader } from "./reader.js";
 import type { ByteWriter } from "./writer.js";
