@@ -2,7 +2,8 @@
 // not pending), and the hooks that arm and cancel them, named as in the
 // kernel's timers.c. Deadlines instead of callbacks keep the core sans-IO:
 // the I/O layer asks for the earliest one and calls tick(); what happens when
-// a deadline passes is the core's business.
+// a deadline passes is the core's business: fireExpiredTimers() clears each
+// passed deadline and hands it to the core's TimerHandlers.
 import { KEEPALIVE_TIMEOUT, REKEY_TIMEOUT, ZERO_KEY_TIMEOUT } from "./constants.js";
 
 export class PeerTimers {
@@ -75,5 +76,47 @@ export class PeerTimers {
     this.handshakeAttempts = 0;
     this.needAnotherKeepalive = false;
     this.sentLastMinuteHandshake = false;
+  }
+}
+
+/** What to do when each §6.6 deadline passes (WG-GO timers.go expired*). */
+export interface TimerHandlers<P> {
+  retransmitHandshake(peer: P): void;
+  sendKeepalive(peer: P): void;
+  newHandshake(peer: P): void;
+  zeroKeyMaterial(peer: P): void;
+  persistentKeepalive(peer: P): void;
+}
+
+/**
+ * Runs the handler of every deadline of `peer` that has passed by `now`, in a
+ * fixed order. Each deadline is cleared before its handler runs, so the
+ * handler may re-arm it.
+ */
+export function fireExpiredTimers<P extends { readonly timers: PeerTimers }>(peer: P, now: number, on: TimerHandlers<P>): void {
+  const t = peer.timers;
+  if (t.retransmitHandshake !== null && t.retransmitHandshake <= now) {
+    t.retransmitHandshake = null;
+    on.retransmitHandshake(peer);
+  }
+  if (t.sendKeepalive !== null && t.sendKeepalive <= now) {
+    t.sendKeepalive = null;
+    on.sendKeepalive(peer);
+    if (t.needAnotherKeepalive) {
+      t.needAnotherKeepalive = false;
+      t.sendKeepalive = now + KEEPALIVE_TIMEOUT;
+    }
+  }
+  if (t.newHandshake !== null && t.newHandshake <= now) {
+    t.newHandshake = null;
+    on.newHandshake(peer);
+  }
+  if (t.zeroKeyMaterial !== null && t.zeroKeyMaterial <= now) {
+    t.zeroKeyMaterial = null;
+    on.zeroKeyMaterial(peer);
+  }
+  if (t.persistentKeepalive !== null && t.persistentKeepalive <= now) {
+    t.persistentKeepalive = null;
+    on.persistentKeepalive(peer);
   }
 }
