@@ -1,7 +1,8 @@
 # coordd: rendezvous, STUN and relay server for plug.
 # Build from the repository root:  docker build -f infra/coordd.Dockerfile -t plug/coordd .
-# Only coordd, the protocol package and @plug/wireguard's dist go in; coordd loads nothing of
-# @plug/wireguard but its address module (the "./net" subpath): no TUN addon, no compiler.
+# Only coordd, the protocol package and the dists of @plug/wireguard and @plug/nat go in; coordd
+# loads nothing of them but the address module ("@plug/wireguard/net") and the STUN codec
+# ("@plug/nat/stun/message"): no WireGuard data plane, no TUN addon, no compiler.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
@@ -15,7 +16,7 @@ COPY apps/plugd/package.json apps/plugd/
 COPY apps/coordd/package.json apps/coordd/
 # No install scripts: nothing coordd needs is native.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-# tsc -b follows the project references protocol -> wireguard -> tun; packages/tun is compiled
+# tsc -b follows the project references coordd -> protocol, nat -> wireguard -> tun; packages/tun is compiled
 # as TypeScript only (for @plug/wireguard's declarations), its addon is never built or shipped.
 COPY packages/tun/tsconfig.json packages/tun/
 COPY packages/tun/src packages/tun/src
@@ -23,6 +24,8 @@ COPY packages/wireguard/tsconfig.json packages/wireguard/
 COPY packages/wireguard/src packages/wireguard/src
 COPY packages/protocol/tsconfig.json packages/protocol/
 COPY packages/protocol/src packages/protocol/src
+COPY packages/nat/tsconfig.json packages/nat/
+COPY packages/nat/src packages/nat/src
 COPY apps/coordd/tsconfig.json apps/coordd/
 COPY apps/coordd/src apps/coordd/src
 COPY apps/coordd/bin apps/coordd/bin
@@ -37,7 +40,7 @@ COPY --from=build /src/packages/protocol/package.json packages/protocol/
 COPY --from=build /src/packages/nat/package.json packages/nat/
 COPY --from=build /src/apps/plugd/package.json apps/plugd/
 COPY --from=build /src/apps/coordd/package.json apps/coordd/
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w @plug/wireguard -w @plug/protocol -w @plug/coordd
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w @plug/wireguard -w @plug/protocol -w @plug/nat -w @plug/coordd
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -51,6 +54,8 @@ COPY --from=build /src/packages/wireguard/package.json packages/wireguard/
 COPY --from=build /src/packages/wireguard/dist packages/wireguard/dist
 COPY --from=build /src/packages/protocol/package.json packages/protocol/
 COPY --from=build /src/packages/protocol/dist packages/protocol/dist
+COPY --from=build /src/packages/nat/package.json packages/nat/
+COPY --from=build /src/packages/nat/dist packages/nat/dist
 COPY --from=build /src/apps/coordd/package.json apps/coordd/
 COPY --from=build /src/apps/coordd/dist apps/coordd/dist
 COPY --from=build /src/apps/coordd/bin apps/coordd/bin

@@ -6,10 +6,15 @@ import { execFile } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
-import { decodeAddressValue, StunAttr, STUN_MAGIC } from "../src/stun/codec.js";
+import { decodeAddress, StunAttr, STUN_MAGIC_COOKIE as STUN_MAGIC } from "@plug/nat/stun/message";
 import { startTestServer, type TestServer } from "./support.js";
 
 const run = promisify(execFile);
+
+/** An address attribute of coordd's answer, through the shared codec; xorId is header bytes 4..20 (cookie and transaction id). */
+function decodeAddressValue(value: Uint8Array, xorId?: Uint8Array): ReturnType<typeof decodeAddress> {
+  return decodeAddress(value, xorId?.subarray(4));
+}
 
 async function stunClient(port: number): Promise<string> {
   // The client exits non-zero to report the NAT type bitmask; -v prints the test results on stderr.

@@ -24,6 +24,10 @@
  *   new UpnpClient({ request, discovery: { gateway } })                      // SSDP, IGDv2 then v1
  *   Errors: PortMappingError { method, code, codeName, retryAfterSeconds? }, UpnpError, PortMappingTimeoutError.
  *
+ * STUN server side (coordd, through the "@plug/nat/stun/message" subpath, which loads no I/O module):
+ *   decodeBindingRequest (RFC 8489 and RFC 3489 clients, CHANGE-REQUEST), encodeBindingResponse,
+ *   encodeBindingErrorResponse.
+ *
  * Sans-IO cores, for deterministic tests and other transports: stun/message + StunTransaction,
  * PmpPcpSession (bytes and ms in, SessionOutput[] out, `deadline` for the caller's timer), the
  * NAT-PMP/PCP/SSDP/SOAP codecs, parseXml, parseProcNetRoute/parseProcIpv6Route, retransmit schedules.

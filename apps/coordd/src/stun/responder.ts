@@ -5,8 +5,9 @@
 // address gets a 420 error from the receiving socket for RFC 5780 clients.
 // Classic RFC 3489 clients count any answer, even an error, as "the change
 // worked", so they get no answer, which is what they are built to interpret.
+// The STUN codec is @plug/nat's, loaded alone through its "./stun/message" subpath.
 import type { Endpoint } from "@plug/protocol";
-import { encodeBindingResponse, encodeUnknownAttributeError, parseBindingRequest } from "./codec.js";
+import { decodeBindingRequest, encodeBindingErrorResponse, encodeBindingResponse, StunAttr, type IncomingBindingRequest } from "@plug/nat/stun/message";
 
 export interface StunSocketInfo {
   /** The address clients see for this socket, when known (not a wildcard bind). */
@@ -30,19 +31,24 @@ export function answerBinding(
   arrivedOn: number,
   sockets: readonly (StunSocketInfo | undefined)[],
 ): StunOutcome {
-  const req = parseBindingRequest(d);
+  const req = decodeBindingRequest(d);
   if (req === undefined) return { kind: "malformed" };
   const ipIdx = arrivedOn >> 1;
   const portIdx = arrivedOn & 1;
   const hasAltAddress = sockets[2] !== undefined;
   if (req.changeIp && !hasAltAddress) {
     if (!req.modern) return { kind: "unanswerable" };
-    return { kind: "answer", answer: { socket: arrivedOn, bytes: encodeUnknownAttributeError(req) } };
+    return { kind: "answer", answer: { socket: arrivedOn, bytes: noAlternateAddressError(req) } };
   }
   const replyIdx = ((ipIdx ^ (req.changeIp ? 1 : 0)) << 1) | (portIdx ^ (req.changePort ? 1 : 0));
   const otherIdx = ((hasAltAddress ? ipIdx ^ 1 : ipIdx) << 1) | (portIdx ^ 1);
   const origin = sockets[replyIdx]?.advertised;
   const other = sockets[otherIdx]?.advertised;
-  const bytes = encodeBindingResponse(req, { mapped: from, ...(origin ? { origin } : {}), ...(other ? { other } : {}) });
+  const bytes = encodeBindingResponse(req, { mapped: from, ...(origin ? { responseOrigin: origin } : {}), ...(other ? { otherAddress: other } : {}) });
   return { kind: "answer", answer: { socket: sockets[replyIdx] === undefined ? arrivedOn : replyIdx, bytes } };
+}
+
+/** 420 answer for a CHANGE-REQUEST this server cannot honour (no alternate address). */
+function noAlternateAddressError(req: IncomingBindingRequest): Uint8Array {
+  return encodeBindingErrorResponse(req, { code: 420, reason: "No alt", unknownAttributes: [StunAttr.ChangeRequest] });
 }
