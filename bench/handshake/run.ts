@@ -1,0 +1,238 @@
+// Handshake benchmark (issue 3), in-process on one thread with the real Noise/cookie code of
+// @plug/wireguard (the same functions, in the same order, that core/handshake-path.ts and
+// core/send-path.ts call; the index table, timers and logging around them are left out).
+//
+//   npm run bench:handshake                 3 repeats of 2 s per operation
+//   npm run bench:handshake -- --seconds 1 --repeats 1
+//
+// Prints a table with ratios against the target (4,000 handshakes/s per core) and writes
+// bench-results/handshake-<timestamp>.json. See docs/PERFORMANCE.md.
+import { randomBytes } from "node:crypto";
+import {
+  clampPrivateKey,
+  compareTai64n,
+  Keypair,
+  CookieChecker,
+  CookieGenerator,
+  commitInitiation,
+  consumeResponse,
+  createInitiation,
+  createResponse,
+  decodeInitiation,
+  decodeResponse,
+  dh,
+  encodeCookieSource,
+  encodeTai64n,
+  finishInitiation,
+  generateKeypair,
+  Handshake,
+  openInitiation,
+  privateKeyObject,
+  ReplayWindow,
+  ZERO_KEY,
+} from "./wg.js";
+import { argValue, fmt, machine, summarise, table, writeResult, type Summary } from "../lib/stats.js";
+
+export const TARGET_HANDSHAKES_PER_S = 4000;
+const random = (n: number): Uint8Array => randomBytes(n);
+
+/** Two parties with static keys, each side's cookie halves, as a configured device pair has. */
+function parties() {
+  const i = generateKeypair(random);
+  const r = generateKeypair(random);
+  const iPrivKey = privateKeyObject(i.privateKey);
+  const rPrivKey = privateKeyObject(r.privateKey);
+  const shared = dh(iPrivKey, r.publicKey);
+  if (shared === null) throw new Error("zero shared secret");
+  const iChecker = new CookieChecker(random);
+  iChecker.setPublicKey(i.publicKey);
+  const rChecker = new CookieChecker(random);
+  rChecker.setPublicKey(r.publicKey);
+  return { i, r, iPrivKey, rPrivKey, shared, iChecker, rChecker, iGenForR: new CookieGenerator(r.publicKey), rGenForI: new CookieGenerator(i.publicKey) };
+}
+type Parties = ReturnType<typeof parties>;
+
+let tsCounter = 1_000_000n;
+const nextTimestamp = (): Uint8Array => encodeTai64n(tsCounter++, 0);
+
+/** Initiator, first half (send-path.ts sendInitiation): fresh ephemeral, message 1, macs. */
+function makeInitiation(p: Parties, hs: Handshake, ephemeral: Uint8Array, ts: Uint8Array, index: number): Uint8Array {
+  const msg = createInitiation(hs, {
+    localPublic: p.i.publicKey,
+    remotePublic: p.r.publicKey,
+    staticShared: p.shared,
+    ephemeralPrivate: clampPrivateKey(ephemeral),
+    timestamp: ts,
+    senderIndex: index,
+  });
+  if (msg === null) throw new Error("createInitiation failed");
+  p.iGenForR.addMacs(msg, 0);
+  return msg;
+}
+
+/** Responder (handshake-path.ts receiveInitiation + sendResponse): mac1, open, finish, commit, message 2, keypair. */
+function respond(p: Parties, hs: Handshake, data: Uint8Array, index: number, now: number): Uint8Array {
+  if (!p.rChecker.checkMac1(data)) throw new Error("bad mac1");
+  const msg = decodeInitiation(data);
+  if (msg === null) throw new Error("decode");
+  const opened = openInitiation(msg, p.rPrivKey, p.r.publicKey);
+  if (opened === null) throw new Error("open");
+  const consumed = finishInitiation(msg, opened, p.shared);
+  if (consumed === null) throw new Error("finish");
+  if (hs.greatestTimestamp !== null && compareTai64n(consumed.timestamp, hs.greatestTimestamp) <= 0) throw new Error("replay");
+  commitInitiation(hs, msg, consumed, now);
+  const created = createResponse(hs, { initiatorStatic: opened.initiatorStatic, ephemeralPrivate: clampPrivateKey(random(32)), senderIndex: index, presharedKey: ZERO_KEY });
+  if (created === null) throw new Error("createResponse");
+  p.rGenForI.addMacs(created.message, now);
+  new Keypair(created.keys, false, now, index, hs.remoteIndex, new ReplayWindow());
+  hs.clear();
+  return created.message;
+}
+
+/** Initiator, second half (handshake-path.ts receiveResponse): mac1, consume, keypair. */
+function consume(p: Parties, hs: Handshake, data: Uint8Array, now: number): void {
+  if (!p.iChecker.checkMac1(data)) throw new Error("bad mac1 on response");
+  const msg = decodeResponse(data);
+  if (msg === null) throw new Error("decode response");
+  const keys = consumeResponse(hs, msg, { localPrivate: p.iPrivKey, presharedKey: ZERO_KEY });
+  if (keys === null) throw new Error("consumeResponse failed");
+  new Keypair(keys, true, now, msg.receiver, msg.sender, new ReplayWindow());
+}
+
+interface Fixture {
+  readonly ephemerals: Uint8Array[];
+  readonly timestamps: Uint8Array[];
+  readonly initiations: Uint8Array[];
+  readonly responses: Uint8Array[];
+}
+
+/** N complete handshakes done ahead, so each side can be timed alone on matching inputs. */
+function fixture(p: Parties, n: number): Fixture {
+  const f: Fixture = { ephemerals: [], timestamps: [], initiations: [], responses: [] };
+  const rhs = new Handshake();
+  for (let k = 0; k < n; k++) {
+    const e = random(32);
+    const ts = nextTimestamp();
+    const init = makeInitiation(p, new Handshake(), e, ts, k + 1);
+    f.ephemerals.push(e);
+    f.timestamps.push(ts);
+    f.initiations.push(init);
+    f.responses.push(respond(p, rhs, init, 100_000 + k, 0));
+  }
+  return f;
+}
+
+/** Runs `op(k)` for `seconds` (after a short warm-up) and returns operations per second. */
+function rate(seconds: number, op: (k: number) => void): number {
+  const warm = performance.now() + Math.min(300, seconds * 200);
+  let k = 0;
+  while (performance.now() < warm) op(k++);
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  let n = 0;
+  while (true) {
+    for (let j = 0; j < 16; j++) op(k++);
+    n += 16;
+    const t = performance.now();
+    if (t >= end) return n / ((t - t0) / 1000);
+  }
+}
+
+interface Row {
+  readonly name: string;
+  readonly unit: string;
+  readonly perSecond: Summary;
+  readonly target?: number;
+}
+
+export function runHandshakeBench(seconds: number, repeats: number): Row[] {
+  const p = parties();
+  const n = 512;
+  const f = fixture(p, n);
+  const at = (arr: readonly Uint8Array[], k: number): Uint8Array => arr[k % n] as Uint8Array;
+
+  const initiator = (k: number): void => {
+    const hs = new Handshake();
+    makeInitiation(p, hs, at(f.ephemerals, k), at(f.timestamps, k), (k % n) + 1);
+    consume(p, hs, at(f.responses, k), 0);
+  };
+  // Fresh slot per message so the replay check passes for reused fixture initiations.
+  const responder = (k: number): void => {
+    respond(p, new Handshake(), at(f.initiations, k), 200_000 + (k & 0xffff), 0);
+  };
+  const initiationOnly = (k: number): void => void makeInitiation(p, new Handshake(), at(f.ephemerals, k), at(f.timestamps, k), 1);
+  const full = (k: number): void => {
+    const ihs = new Handshake();
+    const init = makeInitiation(p, ihs, random(32), nextTimestamp(), (k & 0xffff) + 1);
+    const resp = respond(p, new Handshake(), init, 300_000 + (k & 0xffff), 0);
+    consume(p, ihs, resp, 0);
+  };
+
+  // Cookie mode (§5.3 under load): every message has a valid mac1 and no mac2.
+  const floodSrc = encodeCookieSource(Uint8Array.of(198, 51, 100, 7), 51820);
+  const mac1Reply = (k: number): void => {
+    const msg = at(f.initiations, k);
+    if (!p.rChecker.checkMac1(msg)) throw new Error("bad mac1");
+    const v = p.rChecker.verifyMac2OrReply(msg, floodSrc, 0);
+    if (v.valid || v.reply === null) throw new Error("expected a cookie reply");
+  };
+  const mac1Drop = (k: number): void => {
+    if (!p.rChecker.checkMac1(at(f.initiations, k))) throw new Error("bad mac1");
+  };
+  const bad = Uint8Array.from(f.initiations[0] as Uint8Array);
+  bad[120] = (bad[120] ?? 0) ^ 1;
+  const badMac1 = (): void => {
+    if (p.rChecker.checkMac1(bad)) throw new Error("mac1 should fail");
+  };
+
+  const cases: { name: string; unit: string; op: (k: number) => void; target?: number }[] = [
+    { name: "initiator: create initiation + consume response", unit: "handshakes/s", op: initiator, target: TARGET_HANDSHAKES_PER_S },
+    { name: "responder: consume initiation + create response", unit: "handshakes/s", op: responder, target: TARGET_HANDSHAKES_PER_S },
+    { name: "both sides on one thread (full handshake)", unit: "handshakes/s", op: full, target: TARGET_HANDSHAKES_PER_S / 2 },
+    { name: "  create initiation only", unit: "msgs/s", op: initiationOnly },
+    { name: "cookie flood: mac1 ok, cookie reply sent", unit: "msgs/s", op: mac1Reply },
+    { name: "cookie flood: mac1 ok, dropped (no reply)", unit: "msgs/s", op: mac1Drop },
+    { name: "flood: bad mac1, dropped", unit: "msgs/s", op: badMac1 },
+  ];
+  const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  // Interleave the cases across repeats so drift (thermal, other load) hits them alike.
+  for (let r = 0; r < repeats; r++) {
+    for (const c of cases) {
+      samples.get(c.name)?.push(rate(seconds, c.op));
+      process.stderr.write(".");
+    }
+  }
+  process.stderr.write("\n");
+  return cases.map((c) => ({ name: c.name, unit: c.unit, perSecond: summarise(samples.get(c.name) ?? []), ...(c.target ? { target: c.target } : {}) }));
+}
+
+export function renderHandshakeTable(rows: readonly Row[], seconds: number, repeats: number): string {
+  const body = rows.map((r) => [
+    r.name,
+    r.unit,
+    fmt(r.perSecond.median),
+    r.perSecond.n > 1 ? `${fmt(r.perSecond.min)}-${fmt(r.perSecond.max)}` : "",
+    fmt(1e6 / r.perSecond.median),
+    r.target ? `${fmt(r.target)}` : "",
+    r.target ? `x${(r.perSecond.median / r.target).toFixed(2)}` : "",
+  ]);
+  return (
+    `Handshake cost, one thread, ${repeats} x ${seconds} s per row (median, min-max); target ${TARGET_HANDSHAKES_PER_S} handshakes/s per core per side:\n` +
+    table(["operation", "unit", "median /s", "min-max", "us/op", "target", "ratio"], body)
+  );
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  const quick = argv.includes("--smoke");
+  const seconds = Number(argValue(argv, "--seconds") ?? (quick ? 0.3 : 2));
+  const repeats = Number(argValue(argv, "--repeats") ?? (quick ? 1 : 3));
+  if (!(seconds > 0) || !(repeats >= 1)) throw new Error("--seconds and --repeats want positive numbers");
+  const rows = runHandshakeBench(seconds, repeats);
+  const text = renderHandshakeTable(rows, seconds, repeats);
+  process.stdout.write(`\n${text}\n\nmachine: ${JSON.stringify(machine())}\n`);
+  const path = writeResult("handshake", { kind: "handshake", startedAt: new Date().toISOString(), machine: machine(), seconds, repeats, targetPerCore: TARGET_HANDSHAKES_PER_S, rows, table: text });
+  process.stdout.write(`wrote ${path}\n`);
+}
+
+main();
