@@ -1,5 +1,5 @@
 // CPU profile of plugd under iperf3 load: plugd (A) <-> wireguard-go (B) over a veth, plugd started
-// with NODE_OPTIONS=--cpu-prof, TCP A->B (plugd sends) then B->A (plugd receives), then a summary
+// with a sampling-profiler preload (cpu-prof-preload.mjs), TCP A->B (plugd sends) then B->A (plugd receives), then a summary
 // of the top self-time functions. Used for the "where the time goes" note in docs/PERFORMANCE.md.
 //
 //   node --import tsx bench/tunnel/profile.ts [--seconds 10] [--top 25] [--out DIR]
@@ -28,7 +28,8 @@ export function selfTimes(profile: CpuProfile): { fn: string; ms: number; pct: n
     const cf = byId.get(id)?.callFrame;
     if (!cf) continue;
     const file = cf.url.replace(/^file:\/\//, "").replace(`${REPO_ROOT}/`, "");
-    const name = `${cf.functionName || "(anonymous)"}${file ? ` ${file}:${cf.lineNumber + 1}` : ""}`;
+    const fn = (cf.functionName || "(anonymous)").slice(0, 60);
+    const name = `${fn}${file ? ` ${file}:${cf.lineNumber + 1}` : ""}`;
     byFn.set(name, (byFn.get(name) ?? 0) + us);
     total += us;
   }
@@ -44,12 +45,18 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   const lab = await Lab.create();
   const saved = process.env.NODE_OPTIONS;
-  try {
-    // Both daemons start with this environment; only plugd (node) reads NODE_OPTIONS.
-    process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${out}`;
-    const p = await vethPair(lab, { pair: implsUnderTest("plugd-go")[0] ?? { a: "plugd", b: "wireguard-go", label: "plugd-go" } });
+  const restore = (): void => {
     if (saved === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = saved;
+    delete process.env.PLUG_CPU_PROF_DIR;
+  };
+  try {
+    // Both daemons start with this environment; only plugd (node) reads NODE_OPTIONS. Node 20
+    // rejects --cpu-prof there, so a preload starts the inspector's profiler instead.
+    process.env.NODE_OPTIONS = `--import=${join(REPO_ROOT, "bench", "tunnel", "cpu-prof-preload.mjs")}`;
+    process.env.PLUG_CPU_PROF_DIR = out;
+    const p = await vethPair(lab, { pair: implsUnderTest("plugd-go")[0] ?? { a: "plugd", b: "wireguard-go", label: "plugd-go" } });
+    restore();
     await startIperfServer(lab, p);
     await p.a.ns.ping(p.b.tunnel4, { count: 3 });
     const send = await tcp(p, 1, seconds);
@@ -57,8 +64,7 @@ async function main(): Promise<void> {
     const recvMbps = (JSON.parse(recv.stdout) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received.bits_per_second / 1e6;
     process.stdout.write(`plugd sends ${send.mbps.toFixed(0)} Mbit/s, receives ${recvMbps.toFixed(0)} Mbit/s (${seconds} s each)\n`);
   } finally {
-    if (saved === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = saved;
+    restore();
     await lab.close(); // SIGTERM: plugd exits cleanly and writes its profile
   }
   const files = readdirSync(out).filter((f) => f.endsWith(".cpuprofile"));
