@@ -97,8 +97,11 @@ test("pcp: a gateway reboot is detected through the epoch and the mapping re-cre
     announcements: false,
   });
   assert.equal(mapping.method, "pcp");
-  // Let the old epoch advance so the restarted daemon's is visibly behind it.
-  await new Promise((r) => setTimeout(r, 3000));
+  // Let time pass so the restarted daemon's epoch is visibly behind ours. RFC 6887 §8.5 tolerates
+  // 2 s plus 1/16 of the elapsed time, and miniupnpd's epoch is in whole seconds, so a 3 s gap can
+  // hide a reboot from a correct client (a mapping just before an epoch tick, the renewal just
+  // after one); 6 s is past that tolerance whatever the rounding.
+  await new Promise((r) => setTimeout(r, 6000));
   await lab.restartMiniupnpd();
   assert.equal(redirect(lab, mapping), false);
   const events = await agent.call<MappingEvent[]>("renew", { handle });
