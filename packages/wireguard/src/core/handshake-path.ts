@@ -108,9 +108,7 @@ export class HandshakePath {
     commitInitiation(hs, msg, consumed, now);
     this.d.log.verbose(`${peer.label} - Received handshake initiation`);
     peer.endpoint = from;
-    peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepalive);
-    peer.timers.anyAuthenticatedPacketReceived();
-    peer.rxBytes += BigInt(INITIATION_LENGTH);
+    peer.receivedAuthenticated(now, INITIATION_LENGTH);
     this.sendResponse(peer, now);
   }
 
@@ -166,9 +164,7 @@ export class HandshakePath {
     peer.handshake.clear();
     this.d.log.verbose(`${peer.label} - Received handshake response`);
     peer.endpoint = from;
-    peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepalive);
-    peer.timers.anyAuthenticatedPacketReceived();
-    peer.rxBytes += BigInt(RESPONSE_LENGTH);
+    peer.receivedAuthenticated(now, RESPONSE_LENGTH);
     peer.installAsInitiator(kp, indices);
     peer.timers.sessionDerived(now);
     handshakeComplete(peer, this.d.clock);

@@ -36,6 +36,16 @@ export class Peer {
     this.cookies = new CookieGenerator(publicKey);
   }
 
+  /**
+   * What every authenticated message from this peer does once it is accepted (§6.5, §6.6):
+   * the traversal and received hooks, and the `wg show` receive counter.
+   */
+  receivedAuthenticated(now: number, bytes: number): void {
+    this.timers.anyAuthenticatedPacketTraversal(now, this.persistentKeepalive);
+    this.timers.anyAuthenticatedPacketReceived();
+    this.rxBytes += BigInt(bytes);
+  }
+
   /** Drops the oldest when full; returns how many were dropped (0 or 1). */
   stage(packet: Uint8Array): number {
     this.staged.push(packet);

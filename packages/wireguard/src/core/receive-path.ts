@@ -74,9 +74,7 @@ export class ReceivePath {
       this.d.send.sendStaged(peer);
     }
     this.keepKeyFreshReceiving(peer, now);
-    peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepalive);
-    peer.timers.anyAuthenticatedPacketReceived();
-    peer.rxBytes += BigInt(data.length);
+    peer.receivedAuthenticated(now, data.length);
     if (plaintext.length === 0) return; // keepalive
     peer.timers.dataReceived(now);
     const length = innerPacketLength(plaintext);
