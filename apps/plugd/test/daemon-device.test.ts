@@ -25,6 +25,7 @@ class FaultInjectingFakeCore implements CorePort {
   setPeerPresharedKey(): void {}
   setPeerEndpoint(): void {}
   setPeerPersistentKeepalive(): void {}
+  nudgePeer(): void {}
   clearPeerAllowedIps(): void {}
   addPeerAllowedIp(): void {}
   removePeerAllowedIp(): void {}

@@ -157,6 +157,12 @@ export class DeviceCore {
     else if (wasOff && this.isUp) this.send.sendKeepalive(peer);
   }
 
+  /** A keepalive now (the send path starts a handshake first if there is no session). */
+  nudgePeer(publicKey: Uint8Array): void {
+    const peer = this.peer(publicKey);
+    if (peer !== undefined && this.isUp) this.send.sendKeepalive(peer);
+  }
+
   clearPeerAllowedIps(publicKey: Uint8Array): void {
     const peer = this.peer(publicKey);
     if (peer !== undefined) this.allowedIps.removeByOwner(peer);

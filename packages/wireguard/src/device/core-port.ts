@@ -15,6 +15,7 @@ export interface CorePort {
   setPeerPresharedKey(publicKey: Key, psk: Key | null): void;
   setPeerEndpoint(publicKey: Key, endpoint: Endpoint): void;
   setPeerPersistentKeepalive(publicKey: Key, seconds: number): void;
+  nudgePeer(publicKey: Key): void;
   clearPeerAllowedIps(publicKey: Key): void;
   addPeerAllowedIp(publicKey: Key, prefix: Prefix): void;
   removePeerAllowedIp(publicKey: Key, prefix: Prefix): void;

@@ -37,6 +37,22 @@ export interface DeviceIoStats {
   coreExceptions: number;
 }
 
+/**
+ * What a coordination layer plugs into the device's one UDP socket
+ * (DESIGN.md principle 2: the mapping STUN observes must be WireGuard's).
+ */
+export interface DatagramExtension {
+  /** Every received datagram that is not WireGuard (STUN, plug messages). */
+  receive(datagram: Uint8Array, from: Endpoint): void;
+  /**
+   * Whether WireGuard datagrams to `to` are the extension's to carry (a relay
+   * path appears to the core as a virtual endpoint). Called per send: keep it cheap.
+   */
+  owns(to: Endpoint): boolean;
+  /** Carries a WireGuard datagram to an endpoint it owns. */
+  egress(datagram: Uint8Array, to: Endpoint): void;
+}
+
 /** setTimeout's limit; a later deadline is simply re-checked when this fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -59,6 +75,7 @@ export class WireGuardDevice implements DeviceControl {
   private flushQueued = false;
   private toTun: Uint8Array[] = [];
   private closed = false;
+  private extension: DatagramExtension | null = null;
   private readonly fatalHandlers: Array<(err: Error) => void> = [];
   readonly ioStats: DeviceIoStats = { udpSendErrors: 0, udpSocketErrors: 0, udpUnreachableFamily: 0, tunWriteDropped: 0, coreExceptions: 0 };
 
@@ -112,6 +129,38 @@ export class WireGuardDevice implements DeviceControl {
     // Drop counters are the only trace of malformed input; leave them in a verbose log.
     const counters = Object.entries({ ...this.core.stats, ...this.ioStats }).filter(([, n]) => n > 0);
     this.log.verbose(`Device closed${counters.length === 0 ? "" : `; counters: ${counters.map(([k, n]) => `${k}=${n}`).join(" ")}`}`);
+  }
+
+  // ---- Extension surface (coordination) -------------------------------------
+
+  /** Routes non-WireGuard datagrams and virtual-endpoint sends to `ext`. */
+  attachExtension(ext: DatagramExtension | null): void {
+    this.extension = ext;
+  }
+
+  /** Sends a datagram from the WireGuard socket as is (STUN, probes, coordinator traffic). */
+  sendDatagram(datagram: Uint8Array, to: Endpoint): void {
+    this.sendUdp(datagram, to);
+  }
+
+  /** Feeds a WireGuard datagram that arrived by another way (a relay) as if from `from`. */
+  injectDatagram(datagram: Uint8Array, from: Endpoint): void {
+    if (this.closed) return;
+    try {
+      this.core.handleDatagram(datagram, from);
+    } catch (err) {
+      this.coreFault("datagram", err);
+    }
+    this.afterInput();
+  }
+
+  /**
+   * Sends a keepalive to the peer now (a handshake first when there is no
+   * session), so that after a network change the peer learns the new source
+   * address at once instead of at the next timer.
+   */
+  nudgePeer(publicKey: Key): void {
+    this.config(() => this.core.nudgePeer(publicKey));
   }
 
   // ---- DeviceControl --------------------------------------------------------
@@ -223,7 +272,12 @@ export class WireGuardDevice implements DeviceControl {
         lastEndpoint = normalizeEndpoint(rinfo.address, rinfo.port);
       }
       try {
-        this.core.handleDatagram(msg, lastEndpoint);
+        const b0 = msg[0] ?? 0;
+        if (this.extension !== null && !(b0 >= 1 && b0 <= 4 && msg[1] === 0 && msg[2] === 0 && msg[3] === 0)) {
+          this.extension.receive(msg, lastEndpoint);
+        } else {
+          this.core.handleDatagram(msg, lastEndpoint);
+        }
       } catch (err) {
         this.coreFault("datagram", err);
       }
@@ -248,6 +302,15 @@ export class WireGuardDevice implements DeviceControl {
   }
 
   private send(datagram: Uint8Array, to: Endpoint): void {
+    const ext = this.extension;
+    if (ext !== null && ext.owns(to)) {
+      ext.egress(datagram, to);
+      return;
+    }
+    this.sendUdp(datagram, to);
+  }
+
+  private sendUdp(datagram: Uint8Array, to: Endpoint): void {
     const udp = this.udp;
     if (udp === null) {
       this.ioStats.udpSendErrors++;
