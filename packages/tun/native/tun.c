@@ -22,6 +22,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "addon.h"
+
 // A TUN frame is at most one IP packet; 64 KiB covers the largest IPv4/IPv6
 // (non-jumbo) datagram, so a read can never truncate.
 #define READ_BUFFER_SIZE 65536
@@ -66,7 +68,7 @@ static const char *errno_name(int err) {
 
 // Builds an Error whose .code is the errno name and .errno the number, so the
 // JS layer can turn it into a TunError with an actionable message.
-static napi_value make_errno_error(napi_env env, const char *op, int err) {
+napi_value make_errno_error(napi_env env, const char *op, int err) {
   char msg[256];
   snprintf(msg, sizeof msg, "%s: %s", op, strerror(err));
   napi_value code, text, error, num;
@@ -78,7 +80,7 @@ static napi_value make_errno_error(napi_env env, const char *op, int err) {
   return error;
 }
 
-static napi_value throw_errno(napi_env env, const char *op, int err) {
+napi_value throw_errno(napi_env env, const char *op, int err) {
   napi_throw(env, make_errno_error(env, op, err));
   return NULL;
 }
@@ -569,6 +571,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setUp", NULL, tun_set_up, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  if (!register_aead(env, exports)) return NULL;
   return exports;
 }
 

@@ -2,3 +2,4 @@ export * from "./types.js";
 export { openTun, openTunFd, validateInterfaceName, MAX_INTERFACE_NAME_LENGTH, type LinuxTunDevice, type TunStats } from "./tun-device.js";
 export { setSocketMark, getSocketMark } from "./socket-mark.js";
 export { setMtu, getMtu, setLinkUp } from "./link.js";
+export { createTransportAead, sealTransportInPlace, openTransportInPlace, type AeadHandle } from "./transport-aead.js";

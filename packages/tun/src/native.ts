@@ -6,6 +6,9 @@ import { TunError } from "./types.js";
 /** Opaque handle of an active poll; stopPoll on it is idempotent. */
 export type PollHandle = object & { readonly __brand: "PollHandle" };
 
+/** Opaque OpenSSL ChaCha20-Poly1305 context of one key and direction (native/aead.c). */
+export type AeadHandle = object & { readonly __brand: "AeadHandle" };
+
 /** The native Error shape: code is the errno name ("EBUSY"), errno the number. */
 export interface NativeError extends Error {
   readonly code: string;
@@ -26,6 +29,9 @@ export interface NativeBinding {
   setMtu(name: string, mtu: number): void;
   getMtu(name: string): number;
   setUp(name: string): void;
+  aeadCreate(key: Uint8Array, encrypt: boolean): AeadHandle;
+  aeadSealTransport(sealer: AeadHandle, message: Uint8Array, plaintextLength: number): void;
+  aeadOpenTransport(opener: AeadHandle, message: Uint8Array): number;
 }
 
 let binding: NativeBinding | undefined;

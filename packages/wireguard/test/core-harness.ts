@@ -127,7 +127,8 @@ export class Net {
 
   /** Inject a datagram as if it came from `from` (an attacker, or a replay). */
   inject(to: Node, data: Uint8Array, from: Endpoint): void {
-    to.core.handleDatagram(data, from);
+    // A copy, as off a real wire: the core owns what it is handed and decrypts in place.
+    to.core.handleDatagram(data.slice(), from);
     this.pump();
   }
 
@@ -137,7 +138,8 @@ export class Net {
       const d = this.queue.shift();
       if (d === undefined || !this.filter(d)) continue;
       const target = this.nodes.find((n) => formatEndpoint(n.endpoint) === formatEndpoint(d.to));
-      target?.core.handleDatagram(d.data, d.from);
+      // The log keeps d.data for assertions; the core gets its own copy to decrypt in place.
+      target?.core.handleDatagram(d.data.slice(), d.from);
     }
   }
 

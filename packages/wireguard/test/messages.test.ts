@@ -13,6 +13,7 @@ import {
   encodeResponse,
   MessageType,
 } from "../src/noise/messages.js";
+import { createTransportAead } from "@plug/tun";
 import { innerPacketLength, paddedLength, sealTransport, openTransport } from "../src/noise/transport.js";
 
 const filled = (n: number, v: number): Uint8Array => new Uint8Array(n).fill(v);
@@ -76,17 +77,28 @@ test("cookie reply round trip", () => {
   assert.deepEqual(m.encryptedCookie, filled(32, 2));
 });
 
-test("transport header: receiver and 64-bit counter little-endian", () => {
+test("transport header: receiver and 64-bit counter little-endian; the counter is the nonce", () => {
   const key = filled(32, 3);
-  const msg = sealTransport(key, 0xdeadbeef, 0xfffffffffffffff0n, Uint8Array.of(0x45), 1420);
+  const msg = sealTransport(createTransportAead(key, true), 0xdeadbeef, 0xfffffffffffffff0n, Uint8Array.of(0x45), 1420);
   const h = decodeTransportHeader(msg);
   assert.ok(h);
   assert.equal(h.receiver, 0xdeadbeef);
   assert.equal(h.counter, 0xfffffffffffffff0n);
-  const plain = openTransport(key, h.counter, msg);
+  const opener = createTransportAead(key, false);
+  // Another counter in the header means another nonce: the tag must fail.
+  const otherCounter = msg.slice();
+  otherCounter[8] = 0xf1;
+  assert.equal(openTransport(opener, otherCounter), null);
+  const badTag = msg.slice();
+  badTag[badTag.length - 1] = (badTag[badTag.length - 1] ?? 0) ^ 1;
+  assert.equal(openTransport(opener, badTag), null);
+  assert.equal(openTransport(opener, msg.subarray(0, 31)), null);
+  const plain = openTransport(opener, msg);
   assert.ok(plain);
-  assert.equal(plain.length, 16);
-  assert.equal(openTransport(key, h.counter + 1n, msg), null);
+  assert.deepEqual(plain, Uint8Array.of(0x45, ...new Uint8Array(15)));
+  // The same context keeps working after failures (it is re-IV'd per message).
+  const again = sealTransport(createTransportAead(key, true), 1, 7n, Uint8Array.of(1, 2, 3), 1420);
+  assert.deepEqual(openTransport(opener, again)?.subarray(0, 3), Uint8Array.of(1, 2, 3));
 });
 
 test("padding: multiple of 16, never past the MTU (WG-GO calculatePaddingSize)", () => {

@@ -230,6 +230,7 @@ export class DeviceCore {
     this.send.handleTunPackets(packets);
   }
 
+  /** Ownership of `data` passes to the core: transport messages are decrypted in place. */
   handleDatagram(data: Uint8Array, from: Endpoint): void {
     this.receive.handleDatagram(data, from);
   }

@@ -64,7 +64,7 @@ export class ReceivePath {
     const now = this.d.clock.now();
     if (now - kp.created >= REJECT_AFTER_TIME) return drop("rx_expired_keypair");
     if (header.counter >= REJECT_AFTER_MESSAGES) return drop("rx_replay");
-    const plaintext = openTransport(kp.receiveKey, header.counter, data);
+    const plaintext = openTransport(kp.receiveKey, data);
     if (plaintext === null) return drop("rx_decrypt_failed");
     if (!kp.replay.check(header.counter)) return drop("rx_replay");
     // Authenticated from here on: only now may the endpoint move (§8.3).

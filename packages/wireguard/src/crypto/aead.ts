@@ -1,6 +1,7 @@
 // ChaCha20-Poly1305 (OpenSSL through node:crypto) with WireGuard's nonce
-// layout, and XChaCha20-Poly1305 (Node has none) from @noble/ciphers for the
-// cookie reply. Open functions return null instead of throwing: a failed tag
+// layout for handshake messages, and XChaCha20-Poly1305 (Node has none) from
+// @noble/ciphers for the cookie reply. Transport messages do not come here:
+// they use @plug/tun's per-keypair OpenSSL contexts (noise/transport.ts). Open functions return null instead of throwing: a failed tag
 // is ordinary network input, not an exceptional condition.
 import { createCipheriv, createDecipheriv, type KeyObject } from "node:crypto";
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
@@ -26,17 +27,6 @@ function nonceFor(counter: bigint): Buffer {
   if (counter === 0n) return ZERO_NONCE;
   SCRATCH_NONCE.writeBigUInt64LE(counter, 4);
   return SCRATCH_NONCE;
-}
-
-/**
- * Encrypts out[offset, offset+length) in place and writes the tag right after
- * it: the transport path builds header, plaintext and padding in one buffer.
- */
-export function aeadSealInPlace(key: AeadKey, counter: bigint, out: Uint8Array, offset: number, length: number): void {
-  const c = createCipheriv("chacha20-poly1305", key, nonceFor(counter), { authTagLength: TAG_LENGTH });
-  out.set(c.update(out.subarray(offset, offset + length)), offset);
-  c.final();
-  out.set(c.getAuthTag(), offset + length);
 }
 
 /** Returns ciphertext || tag. */

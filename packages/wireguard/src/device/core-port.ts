@@ -24,6 +24,7 @@ export interface CorePort {
   clearSourceCaches(): void;
   up(): void;
   down(): void;
+  /** Ownership of `data` passes to the core: transport messages are decrypted in place. */
   handleDatagram(data: Uint8Array, from: Endpoint): void;
   handleTunPackets(packets: readonly Uint8Array[]): void;
   nextDeadline(): number | null;

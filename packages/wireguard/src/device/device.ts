@@ -143,7 +143,11 @@ export class WireGuardDevice implements DeviceControl {
     this.sendUdp(datagram, to);
   }
 
-  /** Feeds a WireGuard datagram that arrived by another way (a relay) as if from `from`. */
+  /**
+   * Feeds a WireGuard datagram that arrived by another way (a relay) as if
+   * from `from`. Ownership passes to the device: transport messages are
+   * decrypted in place, so do not reuse `datagram` afterwards.
+   */
   injectDatagram(datagram: Uint8Array, from: Endpoint): void {
     if (this.closed) return;
     try {

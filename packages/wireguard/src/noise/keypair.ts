@@ -1,6 +1,6 @@
 // One transport session (§6.2): the two directional keys, the send counter,
 // the receive replay window and the facts the rotation rules need.
-import { createSecretKey, type KeyObject } from "node:crypto";
+import { createTransportAead, type AeadHandle } from "@plug/tun";
 import type { TransportKeys } from "./handshake.js";
 
 /** 2^64 - 2^13 - 1: no counter at or above this is sent or accepted (§6.1). */
@@ -14,9 +14,9 @@ export interface CounterValidator {
 }
 
 export class Keypair {
-  /** KeyObjects let OpenSSL skip re-importing the raw key on every packet. */
-  readonly sendKey: KeyObject;
-  readonly receiveKey: KeyObject;
+  /** OpenSSL contexts keyed once per session, so a packet costs only a new nonce (native/aead.c). */
+  readonly sendKey: AeadHandle;
+  readonly receiveKey: AeadHandle;
   sendCounter = 0n;
 
   constructor(
@@ -28,8 +28,8 @@ export class Keypair {
     readonly remoteIndex: number,
     readonly replay: CounterValidator,
   ) {
-    this.sendKey = createSecretKey(keys.send);
-    this.receiveKey = createSecretKey(keys.receive);
+    this.sendKey = createTransportAead(keys.send, true);
+    this.receiveKey = createTransportAead(keys.receive, false);
     keys.send.fill(0);
     keys.receive.fill(0);
   }

@@ -1,6 +1,7 @@
 // Transport data messages (§3.4): padding, sealing under the keypair's
 // counter, opening, and recovering the real inner length from the IP header.
-import { aeadOpen, aeadSealInPlace, TAG_LENGTH, type AeadKey } from "../crypto/aead.js";
+import { openTransportInPlace, sealTransportInPlace, type AeadHandle } from "@plug/tun";
+import { TAG_LENGTH } from "../crypto/aead.js";
 import { MessageType, TRANSPORT_HEADER_LENGTH } from "./messages.js";
 
 const PADDING_MULTIPLE = 16;
@@ -17,7 +18,7 @@ export function paddedLength(length: number, mtu: number): number {
 
 /** Builds a complete type-4 message; the plaintext is padded with zeros first. */
 export function sealTransport(
-  key: AeadKey,
+  sealer: AeadHandle,
   receiverIndex: number,
   counter: bigint,
   plaintext: Uint8Array,
@@ -31,13 +32,20 @@ export function sealTransport(
   v.setUint32(4, receiverIndex, true);
   v.setBigUint64(8, counter, true);
   out.set(plaintext, TRANSPORT_HEADER_LENGTH);
-  aeadSealInPlace(key, counter, out, TRANSPORT_HEADER_LENGTH, padded);
+  // The nonce is the counter just written at bytes 8..16.
+  sealTransportInPlace(sealer, out, padded);
   return out;
 }
 
-/** The padded plaintext, or null when authentication fails. The header must already be validated. */
-export function openTransport(key: AeadKey, counter: bigint, message: Uint8Array): Uint8Array | null {
-  return aeadOpen(key, counter, message.subarray(TRANSPORT_HEADER_LENGTH));
+/**
+ * The padded plaintext, or null when authentication fails; the nonce is the
+ * message's own counter field. Decrypts in place: the caller owns `message`
+ * and must not use its body afterwards except through the returned view.
+ * The header must already be validated.
+ */
+export function openTransport(opener: AeadHandle, message: Uint8Array): Uint8Array | null {
+  const length = openTransportInPlace(opener, message);
+  return length < 0 ? null : message.subarray(TRANSPORT_HEADER_LENGTH, TRANSPORT_HEADER_LENGTH + length);
 }
 
 /** Real length of the IP packet inside a padded plaintext; null when it is not a sane IPv4/IPv6 packet. */
