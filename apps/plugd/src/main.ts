@@ -3,6 +3,7 @@
 import { createLogger, parseLogLevel } from "@plug/wireguard";
 import { runKeyCommand } from "./keys/index.js";
 import { helpText, parseArgs, UsageError, usageLine, versionText } from "./cli/index.js";
+import { netcheckCommand, pingCommand, statusCommand } from "./control/commands.js";
 import { readinessFromEnv, runForeground, startInBackground } from "./daemon/index.js";
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -23,6 +24,12 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case "key":
       return runKeyCommand(command.name, process.stdin, process.stdout);
+    case "status":
+      return statusCommand({ ifname: command.ifname, json: command.json, out: process.stdout, err: process.stderr });
+    case "netcheck":
+      return netcheckCommand({ ifname: command.ifname, json: command.json, out: process.stdout, err: process.stderr });
+    case "ping":
+      return pingCommand({ ...command, out: process.stdout, err: process.stderr });
     case "run": {
       if (!command.foreground) {
         return startInBackground({ argv, env: process.env, script: process.argv[1] ?? "" });

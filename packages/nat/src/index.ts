@@ -55,3 +55,4 @@ export * from "./upnp/discovery.js";
 export * from "./upnp/client.js";
 export * from "./gateway/routes.js";
 export * from "./mapper/port-mapper.js";
+export * from "./paths/index.js";

@@ -9,6 +9,9 @@ export type Command =
   | { readonly kind: "help" }
   | { readonly kind: "version" }
   | { readonly kind: "key"; readonly name: KeyCommandName }
+  | { readonly kind: "status"; readonly ifname: string | null; readonly json: boolean }
+  | { readonly kind: "netcheck"; readonly ifname: string | null; readonly json: boolean }
+  | { readonly kind: "ping"; readonly ifname: string | null; readonly peer: string; readonly json: boolean; readonly timeoutMs: number }
   | {
       readonly kind: "run";
       readonly ifname: string;
@@ -21,12 +24,40 @@ export class UsageError extends Error {}
 
 const KEY_COMMANDS: readonly string[] = ["genkey", "pubkey", "genpsk"];
 
+const WG_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
+/** `status|netcheck [IFNAME] [--json]`, `ping [IFNAME] PEER [--json] [--timeout S]`. */
+function parseControlCommand(name: "status" | "netcheck" | "ping", rest: readonly string[]): Command {
+  let json = false;
+  let timeoutMs = 10_000;
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i] ?? "";
+    if (a === "--json") json = true;
+    else if (a === "--timeout" && name === "ping") {
+      const v = Number(rest[++i]);
+      if (!Number.isFinite(v) || v <= 0) throw new UsageError("--timeout needs a positive number of seconds");
+      timeoutMs = v * 1000;
+    } else if (a.startsWith("-")) throw new UsageError(`${name}: unknown option ${a}`);
+    else positional.push(a);
+  }
+  if (name !== "ping") {
+    if (positional.length > 1) throw new UsageError(`${name} takes at most one interface name`);
+    return { kind: name, ifname: positional[0] ?? null, json };
+  }
+  const peer = positional.pop();
+  if (peer === undefined || !WG_KEY.test(peer)) throw new UsageError("ping needs the peer's public key (base64)");
+  if (positional.length > 1) throw new UsageError("ping takes at most one interface name before the peer");
+  return { kind: "ping", ifname: positional[0] ?? null, peer, json, timeoutMs };
+}
+
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
   const first = argv[0];
   if (first !== undefined && KEY_COMMANDS.includes(first)) {
     if (argv.length > 1) throw new UsageError(`${first} takes no arguments`);
     return { kind: "key", name: first as KeyCommandName };
   }
+  if (first === "status" || first === "netcheck" || first === "ping") return parseControlCommand(first, argv.slice(1));
   let foreground = env.WG_PROCESS_FOREGROUND === "1";
   let configPath: string | null = null;
   let ifname: string | null = null;

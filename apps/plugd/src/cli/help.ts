@@ -21,7 +21,12 @@ export function versionText(): string {
 }
 
 export function usageLine(prog = "plugd"): string {
-  return `Usage: ${prog} [-f|--foreground] [--config FILE] INTERFACE-NAME\n       ${prog} genkey | genpsk | pubkey\n`;
+  return (
+    `Usage: ${prog} [-f|--foreground] [--config FILE] INTERFACE-NAME\n` +
+    `       ${prog} status [INTERFACE-NAME] [--json] | netcheck [INTERFACE-NAME] [--json]\n` +
+    `       ${prog} ping [INTERFACE-NAME] PEER-PUBLIC-KEY [--timeout SECONDS] [--json]\n` +
+    `       ${prog} genkey | genpsk | pubkey\n`
+  );
 }
 
 export function helpText(): string {
@@ -30,6 +35,9 @@ export function helpText(): string {
 
 SYNOPSIS
     plugd [-f|--foreground] [--config FILE] INTERFACE-NAME
+    plugd status [INTERFACE-NAME] [--json]
+    plugd netcheck [INTERFACE-NAME] [--json]
+    plugd ping [INTERFACE-NAME] PEER-PUBLIC-KEY [--timeout SECONDS] [--json]
     plugd genkey | genpsk | pubkey
     plugd --help | --version
 
@@ -51,6 +59,39 @@ DESCRIPTION
     The interface goes away, and plugd exits 0, on SIGINT or SIGTERM, when the
     TUN device is deleted (ip link del INTERFACE-NAME), or when the UAPI socket
     file is removed.
+
+FINDING PEERS
+    When plugd runs with a configuration file, it also keeps every peer's
+    endpoint right by itself, with nothing configured but keys and allowed
+    IPs. It registers each peer pair with a coordinator (coordd) under a
+    rendezvous id only the two peers can compute; the coordinator never sees a
+    WireGuard public key and cannot read or forge what the peers tell each
+    other (their LAN, IPv6, public and port-mapped addresses). When both sides
+    are registered they probe every candidate at once (the hole punch) and
+    WireGuard moves to the best path that answers:
+        lan > IPv6 direct > public direct > port-mapped > relay
+    The coordinator relays WireGuard ciphertext only when nothing direct
+    works (over UDP, or over WebSocket where UDP is blocked), and plugd keeps
+    probing so it upgrades without dropping traffic. Network changes
+    (rtnetlink address, route and link events) make plugd send from the new
+    address at once, re-measure its NAT, renew its port mapping and
+    re-register, so the peer learns the new path within a round trip.
+
+    Configuration keys for this, in the [Interface] section:
+        Coordinator = HOST:PORT        coordd's UDP port, or "off"
+                                       (default: the public coordinator
+                                       coord.plug.network:3478)
+        CoordinatorKey = BASE64        printed by "coordd pubkey"; required
+                                       with a Coordinator other than the default
+        CoordinatorWebSocket = URL     ws:// or wss:// base URL of coordd's HTTP
+                                       port, used when UDP to it is blocked
+        PortMapping = auto|upnp|natpmp|pcp|off
+                                       ask the router for a port mapping
+                                       (default auto: PCP, NAT-PMP and UPnP IGD
+                                       probed in parallel)
+    A peer's configured Endpoint keeps working with the coordinator down.
+    Without a configuration file (plugd driven only by wg/wg-quick), plugd
+    behaves exactly like wireguard-go and contacts no coordinator.
 
 OPTIONS
     -f, --foreground
@@ -80,6 +121,24 @@ COMMANDS
         Read a private key on standard input and print its public key, as
         wg pubkey.
 
+    status [INTERFACE-NAME] [--json]
+        For every running interface (or the one named): the coordinator link,
+        this host's NAT behaviour and port mapping, and per peer the path in
+        use (lan, direct, mapped, relay-udp, relay-ws or none), why it is not
+        direct when it is not, endpoint, round-trip time, latest handshake
+        and transfer.
+
+    netcheck [INTERFACE-NAME] [--json]
+        Measure now: public endpoint, NAT mapping and filtering behaviour
+        (RFC 5780, against the coordinator's STUN service) and which port
+        mapping protocol answered.
+
+    ping [INTERFACE-NAME] PEER-PUBLIC-KEY [--timeout SECONDS] [--json]
+        Probe every candidate path of the peer and print each path's
+        round-trip time as it answers; exit 0 as soon as the path is direct
+        (or lan), 1 if it is still relayed or down after the timeout
+        (default 10 seconds).
+
 ENVIRONMENT
     LOG_LEVEL=verbose|error|silent
         How much to log to standard error (default error; debug means
@@ -102,6 +161,9 @@ FILES
 
     /etc/plugd/INTERFACE-NAME.conf
         Default configuration file; should be mode 0600.
+
+    /var/run/plug/INTERFACE-NAME.sock
+        Control socket for status, netcheck and ping (mode 0600).
 
 EXIT STATUS
     0 on a clean shutdown (or once a background copy is ready), 1 on errors.

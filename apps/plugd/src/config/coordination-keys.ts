@@ -1,14 +1,10 @@
-// EXTENSION POINT: [Interface] keys reserved for coordination (rendezvous via
-// coordd, port mapping). They are accepted and validated now so that configs
-// can be written ahead of the feature, and nothing acts on them yet. The
-// coordination work fills in the behaviour by reading the optional fields of
-// CoordinationConfig (types.ts); if it needs new keys it adds KeySpec entries
-// here, and interface-keys.ts picks them up.
+// plugd's [Interface] keys for coordination (rendezvous via coordd, port
+// mapping); apps/plugd/src/coordination acts on them.
 //
 //   Coordinator          = host:port | [IPv6]:port | off
 //   CoordinatorKey       = base64 public key of the coordinator (44 characters)
 //   CoordinatorWebSocket = ws://... or wss://... URL of the WebSocket relay
-//   PortMapping          = auto | off   (true/false are accepted as synonyms)
+//   PortMapping          = auto | upnp | natpmp | pcp | off   (true/false = auto/off)
 //
 // These keys are plugd's own: `wg setconf` would reject them, exactly as it
 // rejects wg-quick's Address or DNS.
@@ -64,7 +60,8 @@ export const coordinationKeys: KeySpec<InterfaceConfig>[] = [
       const m = v.toLowerCase();
       if (m === "auto" || m === "true") t.portMapping = "auto";
       else if (m === "off" || m === "false") t.portMapping = "off";
-      else throw new ValueError("must be auto or off");
+      else if (m === "upnp" || m === "natpmp" || m === "pcp") t.portMapping = m;
+      else throw new ValueError("must be auto, upnp, natpmp, pcp or off");
     },
   },
 ];

@@ -17,11 +17,7 @@ export interface HostPort {
   port: number;
 }
 
-/**
- * Reserved coordination keys (see coordination-keys.ts). Parsed and validated
- * now so files written for the coordination feature fail early on typos;
- * nothing acts on them yet.
- */
+/** Coordination keys (see coordination-keys.ts). */
 export interface CoordinationConfig {
   /** "off" disables coordination; absent means the built-in default coordinator. */
   coordinator?: HostPort | "off";
@@ -30,7 +26,7 @@ export interface CoordinationConfig {
   /** ws:// or wss:// URL of the coordinator's WebSocket relay. */
   coordinatorWebSocket?: string;
   /** Whether to ask the gateway (UPnP IGD / NAT-PMP / PCP) for a port mapping. */
-  portMapping?: "auto" | "off";
+  portMapping?: "auto" | "upnp" | "natpmp" | "pcp" | "off";
 }
 
 export interface InterfaceConfig extends CoordinationConfig {

@@ -10,6 +10,10 @@ import { applyConfig, loadConfig, type PlugConfig } from "../config/index.js";
 import { UapiServer } from "../uapi-server/index.js";
 import { setUpInterface, tearDownInterface } from "../netconfig/index.js";
 import type { Readiness } from "./readiness.js";
+import { Coordination } from "../coordination/coordination.js";
+import { coordinationSettings, type CoordinationSettings } from "../coordination/settings.js";
+import { deviceOnlyStatus } from "../coordination/status.js";
+import { ControlServer } from "../control/server.js";
 
 /** wireguard-go's DefaultMTU: 1500 minus the IPv6 + UDP + WireGuard overhead. */
 export const DEFAULT_MTU = 1420;
@@ -52,6 +56,14 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     }
   }
 
+  let settings: CoordinationSettings | null;
+  try {
+    settings = coordinationSettings(cfg);
+  } catch (err) {
+    readiness.failed(message(err));
+    return 1;
+  }
+
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanUp = async (): Promise<void> => {
     for (const f of cleanups.splice(0).reverse()) {
@@ -82,12 +94,14 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     cleanups.push(() => device.close());
     device.onFatal((err) => stopRequested(`device failure: ${err.message}`));
     if (cfg !== null) await applyConfig(device, cfg);
+    let coordination: Coordination | null = null;
     const server = await UapiServer.listen({
       ifname,
       control: device,
       log,
       ...(opts.socketDir === undefined ? {} : { dir: opts.socketDir }),
       onSocketRemoved: () => stopRequested("UAPI socket removed"),
+      onRequestDone: () => coordination?.sync(),
     });
     cleanups.push(() => server.close());
     if (cfg !== null) {
@@ -97,6 +111,19 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
       // Set-up may have chosen the MTU (wg-quick's automatic MTU); padding must follow it.
       device.setMtu(getMtu(ifname));
     }
+    if (settings !== null) {
+      const c = new Coordination({ device, ifname, log, ...settings });
+      coordination = c;
+      cleanups.push(() => c.close());
+      await c.start();
+    }
+    const target = coordination ?? {
+      status: () => deviceOnlyStatus(ifname, device.snapshot()),
+      netcheck: () => Promise.resolve(deviceOnlyStatus(ifname, device.snapshot())),
+      probePeer: () => false,
+    };
+    const control = await ControlServer.listen(ifname, target, log);
+    cleanups.push(() => control.close());
     log.info(`Interface ${ifname} is up (UAPI ${server.path}, UDP port ${device.snapshot().listenPort})`);
   } catch (err) {
     await cleanUp();

@@ -21,6 +21,8 @@ export interface UapiServerOptions {
    * clients could reasonably hold, so they cannot lock out `wg`.
    */
   readonly maxConnections?: number;
+  /** Called after every answered request (the configuration may have changed). */
+  readonly onRequestDone?: () => void;
   /** Called once if someone deletes or replaces the socket file (the daemon should then exit). */
   readonly onSocketRemoved?: () => void;
 }
@@ -134,7 +136,10 @@ export class UapiServer {
         .then(async () => {
           if (done) return;
           const out = await this.exclusive(f);
-          if (out.reply !== "") conn.write(out.reply);
+          if (out.reply !== "") {
+            conn.write(out.reply);
+            opts.onRequestDone?.();
+          }
           if (out.close) {
             done = true;
             conn.end();

@@ -1,0 +1,175 @@
+// Everything the coordination layer knows about one peer: its pair secrets,
+// what coordd last pushed (the peer's candidates, its observed address, the
+// relay channel), the probe state, and which endpoint the coordination layer
+// last gave the WireGuard core. decide() turns that into at most one
+// endpoint change; it never overrides a path WireGuard itself just learned
+// from an authenticated packet unless probes verify a better one.
+import {
+  CandidateKind,
+  NatBehavior,
+  RelayPolicy,
+  type CandidateList,
+  type Role,
+} from "@plug/protocol";
+import { PathSelector, labelOf, originRank, type CandidateOrigin, type PathLabel, type ProbeCandidate, type VerifiedPath } from "@plug/nat";
+import type { Endpoint } from "@plug/wireguard";
+import type { Pair } from "./pair.js";
+import { isRelayEndpoint, relayEndpoint } from "./relay-endpoint.js";
+
+/** With no verified path this long after a push, and no traffic flowing on the current path, use the relay. */
+export const RELAY_AFTER_MS = 1_000;
+/** Received bytes within this window mean the current path carries traffic. */
+const TRAFFIC_WINDOW_MS = 5_000;
+
+const ORIGIN_OF_KIND: Record<number, CandidateOrigin> = {
+  [CandidateKind.Lan]: "lan",
+  [CandidateKind.Ipv6]: "ipv6",
+  [CandidateKind.Public]: "public",
+  [CandidateKind.PortMapped]: "mapped",
+};
+
+export function sameEndpoint(a: Endpoint | null, b: Endpoint | null): boolean {
+  return a !== null && b !== null && a.port === b.port && a.address === b.address;
+}
+
+export interface PushState {
+  readonly channel: Uint8Array;
+  readonly peerObserved: Endpoint;
+  readonly peerOverWebSocket: boolean;
+  readonly receivedAt: number;
+}
+
+export class PeerLink {
+  readonly selector: PathSelector;
+  push: PushState | null = null;
+  list: CandidateList | null = null;
+  /** The peer withdrew or expired at coordd. */
+  gone = false;
+  /** The endpoint this layer last set, to tell our changes from WireGuard's roaming. */
+  private lastSet: Endpoint | null = null;
+  private relayAt: number | null = null;
+  private lastRx = -1n;
+  private lastRxChangeAt = -Infinity;
+  /** When WireGuard moved the endpoint on its own; verification before this moment is stale. */
+  private roamedAt = -Infinity;
+  lastChangeReason = "";
+
+  constructor(
+    readonly pair: Pair,
+    random: (n: number) => Uint8Array,
+  ) {
+    this.selector = new PathSelector({ random });
+  }
+
+  get partnerRole(): Role {
+    return this.pair.partnerRole;
+  }
+
+  /** Applies a push whose sealed list opened (or `list` null: keep the last one, e.g. an older replayed list). */
+  applyPush(push: PushState, list: CandidateList | null, ownMappingHard: boolean, now: number): void {
+    const first = this.push === null || this.gone;
+    this.push = push;
+    this.gone = false;
+    if (list !== null) this.list = list;
+    const candidates: ProbeCandidate[] = [];
+    if (!push.peerOverWebSocket) candidates.push({ endpoint: push.peerObserved, origin: "public" });
+    for (const c of this.list?.candidates ?? []) {
+      const origin = ORIGIN_OF_KIND[c.kind];
+      if (origin !== undefined) candidates.push({ endpoint: c.endpoint, origin });
+    }
+    this.selector.setCandidates(candidates, now);
+    // One easy and one hard NAT: the easy side guesses the hard side's port.
+    const peerHard = this.list !== null && this.list.mapping >= NatBehavior.AddressDependent;
+    if (peerHard && !ownMappingHard && !push.peerOverWebSocket) this.selector.guessAround(push.peerObserved, 256, now);
+    if (first || this.relayAt === null) this.relayAt = now + RELAY_AFTER_MS;
+  }
+
+  peerGone(): void {
+    this.gone = true;
+    this.relayAt = null;
+  }
+
+  /** A local network change: every path is suspect. */
+  networkChanged(now: number): void {
+    this.selector.startBurst(now);
+    if (this.push !== null && !this.gone) this.relayAt = now + RELAY_AFTER_MS;
+  }
+
+  relayEndpoint(): Endpoint | null {
+    return this.push === null || this.gone ? null : relayEndpoint(this.push.channel);
+  }
+
+  /**
+   * The endpoint the core should use now, or null to leave it alone.
+   * `current` and `rxBytes` come from the core's peer snapshot.
+   */
+  decide(current: Endpoint | null, rxBytes: bigint, now: number): Endpoint | null {
+    if (rxBytes !== this.lastRx) {
+      this.lastRx = rxBytes;
+      this.lastRxChangeAt = now;
+    }
+    if (current !== null && !sameEndpoint(current, this.lastSet)) {
+      // WireGuard moved the endpoint (an authenticated packet from elsewhere).
+      // If probes have not verified that address, the peer roamed: older
+      // verifications are stale, probe afresh and follow WireGuard for now.
+      const verified = this.selector.paths(now).some((p) => sameEndpoint(p.endpoint, current));
+      if (!verified && !isRelayEndpoint(current)) {
+        this.roamedAt = now;
+        this.selector.startBurst(now);
+      }
+      this.lastSet = current;
+    }
+    const best = this.freshBest(now);
+    if (best !== null) {
+      if (sameEndpoint(best.endpoint, current)) return null;
+      return this.set(best.endpoint, `verified ${best.origin} path`);
+    }
+    const relay = this.relayEndpoint();
+    if (relay === null || this.relayAt === null || now < this.relayAt) return null;
+    if (this.list?.relay === RelayPolicy.Never) return null;
+    if (sameEndpoint(relay, current)) return null;
+    const flowing = current !== null && !isRelayEndpoint(current) && now - this.lastRxChangeAt < TRAFFIC_WINDOW_MS;
+    if (flowing) return null;
+    return this.set(relay, "no direct path verified");
+  }
+
+  nextDeadline(): number | null {
+    const d = this.selector.nextDeadline();
+    const r = this.relayAt !== null && this.push !== null && !this.gone ? this.relayAt : null;
+    if (d === null) return r;
+    if (r === null) return d;
+    return Math.min(d, r);
+  }
+
+  /** What status shows for the path the core uses now. */
+  label(current: Endpoint | null, relayOverWebSocket: boolean, now: number): PathLabel {
+    if (current === null) return "none";
+    if (isRelayEndpoint(current)) return relayOverWebSocket ? "relay-ws" : "relay-udp";
+    const v = this.selector.paths(now).find((p) => sameEndpoint(p.endpoint, current));
+    if (v !== undefined) return labelOf(v.origin);
+    return "direct";
+  }
+
+  verifiedPath(current: Endpoint | null, now: number): VerifiedPath | undefined {
+    return this.selector.paths(now).find((p) => sameEndpoint(p.endpoint, current));
+  }
+
+  private freshBest(now: number): VerifiedPath | null {
+    const paths = this.selector.paths(now).filter((p) => p.lastPongAt >= this.roamedAt);
+    let best: VerifiedPath | null = null;
+    for (const p of paths) {
+      if (best === null) best = p;
+      else {
+        const d = originRank(p.origin) - originRank(best.origin);
+        if (d < 0 || (d === 0 && p.rttMs < best.rttMs)) best = p;
+      }
+    }
+    return best;
+  }
+
+  private set(e: Endpoint, reason: string): Endpoint {
+    this.lastSet = e;
+    this.lastChangeReason = reason;
+    return e;
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./path-kind.js";
+export * from "./birthday.js";
+export * from "./path-selector.js";
