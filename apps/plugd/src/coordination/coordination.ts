@@ -516,7 +516,10 @@ export class Coordination implements DatagramExtension {
         if (to !== null) {
           this.log.verbose(`Peer ${id}: endpoint ${to.address}:${to.port} (${link.lastChangeReason})`);
           this.device.setPeerEndpoint(peer.publicKey, to);
-          this.device.nudgePeer(peer.publicKey);
+          // Only one side starts the handshake on a new path: WireGuard has one
+          // handshake state per peer, and two crossing initiations overwrite
+          // each other's, costing both sides a 5 s retransmit.
+          if (link.pair.keys.role === 0) this.device.nudgePeer(peer.publicKey);
         }
       }
       const d = link.nextDeadline();
