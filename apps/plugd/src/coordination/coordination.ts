@@ -121,6 +121,7 @@ export class Coordination implements DatagramExtension {
         onRelay: (frame) => this.onRelay(frame),
         onTransport: (t) => this.log.info(`Coordinator link over ${t === "ws" ? "WebSocket" : "UDP"}`),
         onSilence: () => void this.resolveCoordinator(),
+        wake: () => this.pump(),
       },
       options.log,
       () => performance.now(),
@@ -471,6 +472,9 @@ export class Coordination implements DatagramExtension {
     const fp = addressFingerprint(this.options.ifname);
     const addressesChanged = fp !== this.fingerprint;
     this.fingerprint = fp;
+    // Link-local routes, neighbour churn and our own tunnel's routes are not a
+    // new network; a changed address set or default route is.
+    if (!addressesChanged && !why.includes("default")) return;
     const now = performance.now();
     this.lastNetworkChange = { at: now, why };
     this.log.verbose(`Network change (${why})${addressesChanged ? ": addresses changed" : ""}`);

@@ -13,7 +13,7 @@ import {
   type ServerMessage,
 } from "@plug/protocol";
 import type { Logger } from "@plug/wireguard";
-import { WsLink } from "./ws-link.js";
+import { webSocketEndpoint, WsLink } from "./ws-link.js";
 
 export type LinkTransport = "udp" | "ws";
 
@@ -29,13 +29,20 @@ export interface LinkHooks {
   onTransport(transport: LinkTransport): void;
   /** Asks the caller to look the coordinator up again (DNS) after silence. */
   onSilence(): void;
+  /** Something became due outside pump() (the WebSocket opened): call pump() soon. */
+  wake(): void;
 }
 
 const REFRESH_MS = REFRESH_INTERVAL_SECONDS * 1000;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 16_000;
-/** UDP unanswered this long with a WebSocket URL configured: switch. */
-const UDP_GIVE_UP_MS = 4_000;
+/**
+ * UDP unanswered this long with a WebSocket URL configured: switch. coordd
+ * answers a REGISTER within one round trip, so a second and a half of silence
+ * on UDP (three sends) means the network drops it; waiting longer only delays
+ * the relay for users on such networks.
+ */
+const UDP_GIVE_UP_MS = 1_500;
 
 export class CoordinatorLink {
   private client: LinkClient;
@@ -120,6 +127,7 @@ export class CoordinatorLink {
     if (now - this.unansweredSince > 30_000 && this.retryMs >= RETRY_MAX_MS) this.hooks.onSilence();
     // Unanswered so far: retry with backoff; an ACK moves the next send to the refresh interval.
     this.nextSendAt = now + this.retryMs;
+    if (this.transport === "udp" && this.wsUrl !== null) this.nextSendAt = Math.min(this.nextSendAt, this.unansweredSince + UDP_GIVE_UP_MS);
     this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
     return this.nextSendAt;
   }
@@ -178,10 +186,10 @@ export class CoordinatorLink {
     if (t === "ws" && this.wsUrl !== null) {
       // A new session: coordd binds cookies to the transport and address.
       this.client = new LinkClient(this.serverKey);
-      this.ws ??= new WsLink(this.wsUrl, {
+      this.ws ??= new WsLink(webSocketEndpoint(this.wsUrl), {
         onOpen: () => {
           this.nextSendAt = 0;
-          this.hooks.onTransport("ws");
+          this.hooks.wake();
         },
         onMessage: (data) => this.receive(data, "ws"),
         onClose: (reason) => this.log.info(`Coordinator WebSocket ${reason}`),

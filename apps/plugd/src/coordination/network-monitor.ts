@@ -76,7 +76,8 @@ export class NetworkMonitor {
 
   private event(what: string): void {
     if (this.stopped || what === "" || this.options.ignore?.(what) === true) return;
-    this.lastEvent = what;
+    // A default-route change anywhere in the burst must survive the debounce.
+    this.lastEvent = this.debounce !== null && this.lastEvent.includes("default") && !what.includes("default") ? this.lastEvent : what;
     if (this.debounce !== null) clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
       this.debounce = null;

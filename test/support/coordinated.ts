@@ -1,0 +1,116 @@
+// plugd with coordination inside the NAT lab: a config file per host naming
+// the lab's coordd, a daemon in the host's namespace, and its status over the
+// control socket (`plugd status IFNAME --json`). Used by test/coordination.
+import { readFileSync } from "node:fs";
+import { PLUGD_BIN, run, sleep, waitForUapiSocket, type Daemon, type KeyPair } from "./netns.js";
+import type { Host, NatLab } from "./natlab/index.js";
+
+export interface PeerSpec {
+  readonly keys: KeyPair;
+  /** Tunnel address of that peer (a /32 allowed IP). */
+  readonly tunnelAddress: string;
+  readonly endpoint?: string;
+}
+
+export interface CoordinatedOptions {
+  readonly tag: string;
+  readonly keys: KeyPair;
+  readonly tunnelAddress: string;
+  readonly peers: readonly PeerSpec[];
+  readonly portMapping?: "auto" | "upnp" | "natpmp" | "pcp" | "off";
+  /** Leave out CoordinatorWebSocket (no fallback for UDP-blocked networks). */
+  readonly noWebSocket?: boolean;
+  readonly coordinator?: "lab" | "off";
+  readonly listenPort?: number;
+}
+
+export interface PeerStatusJson {
+  readonly publicKey: string;
+  readonly path: string;
+  readonly reason?: string;
+  readonly endpoint: string | null;
+  readonly rttMs: number | null;
+  readonly verifiedPaths: readonly { endpoint: string; kind: string; rttMs: number }[];
+}
+
+export interface StatusJson {
+  readonly interface: string;
+  readonly listenPort: number;
+  readonly coordinator: { readonly transport: string; readonly reachable: boolean; readonly observed: string | null } | null;
+  readonly nat: { readonly mapping: string; readonly filtering: string; readonly noNat: boolean; readonly publicEndpoint: string | null } | null;
+  readonly portMapping: { readonly method: string | null; readonly external: string | null; readonly error: string | null };
+  readonly peers: readonly PeerStatusJson[];
+}
+
+export class CoordinatedPlugd {
+  private constructor(
+    readonly ifname: string,
+    readonly host: Host,
+    readonly daemon: Daemon,
+    readonly keys: KeyPair,
+    readonly configFile: string,
+  ) {}
+
+  static configText(lab: NatLab, o: CoordinatedOptions, privateKey: string): string {
+    const c = lab.coordinator;
+    const lines = ["[Interface]", `PrivateKey = ${privateKey}`, `Address = ${o.tunnelAddress}/24`];
+    if (o.listenPort !== undefined) lines.push(`ListenPort = ${o.listenPort}`);
+    if (o.coordinator === "off") lines.push("Coordinator = off");
+    else {
+      lines.push(`Coordinator = ${c.host}:${c.udpPort}`, `CoordinatorKey = ${c.publicKeyBase64}`);
+      if (o.noWebSocket !== true) lines.push(`CoordinatorWebSocket = ${c.wsUrl}`);
+    }
+    lines.push(`PortMapping = ${o.portMapping ?? "off"}`);
+    for (const p of o.peers) {
+      lines.push("", "[Peer]", `PublicKey = ${p.keys.publicKey}`, `AllowedIPs = ${p.tunnelAddress}/32`);
+      if (p.endpoint !== undefined) lines.push(`Endpoint = ${p.endpoint}`);
+    }
+    return `${lines.join("\n")}\n`;
+  }
+
+  static async start(lab: NatLab, host: Host, o: CoordinatedOptions): Promise<CoordinatedPlugd> {
+    const ifname = lab.lab.reserveInterface(o.tag);
+    const file = lab.lab.writeSecretFile(`${ifname}.conf`, CoordinatedPlugd.configText(lab, o, readFileSync(o.keys.privateKeyFile, "utf8").trim()));
+    const daemon = lab.lab.spawn(host.ns, PLUGD_BIN, ["-f", "--config", file, ifname], { env: { ...process.env, LOG_LEVEL: "verbose" } });
+    await waitForUapiSocket(ifname, daemon);
+    return new CoordinatedPlugd(ifname, host, daemon, o.keys, file);
+  }
+
+  async status(): Promise<StatusJson> {
+    const r = await run(PLUGD_BIN, ["status", this.ifname, "--json"]);
+    return JSON.parse(r.stdout) as StatusJson;
+  }
+
+  async peer(publicKey: string): Promise<PeerStatusJson> {
+    const s = await this.status();
+    const p = s.peers.find((x) => x.publicKey === publicKey);
+    if (p === undefined) throw new Error(`${this.ifname}: no peer ${publicKey} in status`);
+    return p;
+  }
+
+  /** Waits until the peer's path is one of `paths`; returns the status line. Throws with the last status on timeout. */
+  async waitForPath(publicKey: string, paths: readonly string[], timeoutMs = 15_000): Promise<PeerStatusJson> {
+    const end = Date.now() + timeoutMs;
+    let last: PeerStatusJson | undefined;
+    for (;;) {
+      last = await this.peer(publicKey);
+      if (paths.includes(last.path)) return last;
+      if (Date.now() > end) throw new Error(`${this.ifname}: path to ${publicKey} is ${last.path}, wanted ${paths.join("|")}: ${JSON.stringify(last)}\n${this.daemon.output.slice(-4000)}`);
+      await sleep(200);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.daemon.stop();
+  }
+}
+
+/** Pings through the tunnel until one reply arrives; returns ms from the call to the first reply. */
+export async function timeToFirstPing(host: Host, target: string, timeoutMs = 10_000): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const r = await host.ns.ping(target, { count: 1, waitS: 1 });
+    if (r.received > 0) return Date.now() - t0;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`no ping reply from ${target} within ${timeoutMs} ms:\n${r.output}`);
+  }
+}
