@@ -114,3 +114,25 @@ export async function timeToFirstPing(host: Host, target: string, timeoutMs = 10
     if (Date.now() - t0 > timeoutMs) throw new Error(`no ping reply from ${target} within ${timeoutMs} ms:\n${r.output}`);
   }
 }
+
+export interface PingStreamResult {
+  readonly replies: number;
+  /** Longest time between two consecutive replies, ms. */
+  readonly longestGapMs: number;
+  /** Unix ms of each reply. */
+  readonly times: readonly number[];
+}
+
+/** A ping every `intervalMs` through the tunnel (ping -D timestamps each reply); stop() parses the replies. */
+export function pingStream(lab: NatLab, host: Host, target: string, intervalMs = 20): { stop(): Promise<PingStreamResult> } {
+  const d = lab.lab.spawn(host.ns, "ping", ["-n", "-D", "-i", String(intervalMs / 1000), "-W", "1", target], { keepOutput: 8 * 1024 * 1024 });
+  return {
+    async stop() {
+      await d.stop();
+      const times = [...d.output.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((m) => Number(m[1]) * 1000);
+      let gap = 0;
+      for (let i = 1; i < times.length; i++) gap = Math.max(gap, (times[i] ?? 0) - (times[i - 1] ?? 0));
+      return { replies: times.length, longestGapMs: Math.round(gap), times };
+    },
+  };
+}

@@ -399,7 +399,7 @@ export class Coordination implements DatagramExtension {
         this.device.sendDatagram(encodePong(link.pair.keys.probeKey, link.pair.keys.role, probe.txid, from), from);
         link.selector.addReflexive(from, now);
       } else {
-        link.selector.onPong(probe.txid, now);
+        link.selector.onPong(probe.txid, from, now);
       }
       this.pump();
       return;

@@ -66,7 +66,7 @@ export class PathSelector {
   private guesses: Endpoint[] = [];
   private guessAt: number | null = null;
   /** Pings sent, pongs that matched, for status and tests. */
-  readonly stats = { pingsSent: 0, pongsMatched: 0, guessesSent: 0 };
+  readonly stats = { pingsSent: 0, pongsMatched: 0, pongsElsewhere: 0, guessesSent: 0 };
 
   constructor(options: PathSelectorOptions) {
     this.random = options.random;
@@ -130,12 +130,22 @@ export class PathSelector {
     this.guessAt = null;
   }
 
-  /** Matches a verified pong to its ping; returns the path it proves, or undefined for a stray txid. */
-  onPong(txid: Uint8Array, now: number): VerifiedPath | undefined {
+  /**
+   * Matches a verified pong to its ping; returns the path it proves, or
+   * undefined for a stray txid. A pong that comes back from another address
+   * than the ping went to proves only a one-way path (the peer's route
+   * changed under it, e.g. mid-roam): its source becomes a candidate instead.
+   */
+  onPong(txid: Uint8Array, from: Endpoint, now: number): VerifiedPath | undefined {
     const key = Buffer.from(txid).toString("hex");
     const p = this.pending.get(key);
     if (p === undefined) return undefined;
     this.pending.delete(key);
+    if (endpointKey(from) !== endpointKey(p.candidate.endpoint)) {
+      this.stats.pongsElsewhere++;
+      this.addReflexive(from, now);
+      return undefined;
+    }
     this.stats.pongsMatched++;
     const path: VerifiedPath = { endpoint: p.candidate.endpoint, origin: p.candidate.origin, rttMs: now - p.sentAt, lastPongAt: now };
     this.verified.set(endpointKey(path.endpoint), path);
