@@ -48,7 +48,7 @@ function selector(): PathSelector {
 function verify(s: PathSelector, pings: readonly ProbeToSend[], ep: Endpoint, pongAt: number) {
   const p = pings.find((x) => endpointKey(x.to) === endpointKey(ep));
   assert.ok(p, `a ping to ${endpointKey(ep)}`);
-  return s.onPong(p.txid, pongAt);
+  return s.onPong(p.txid, p.to, pongAt);
 }
 
 describe("PathSelector bursts", () => {
@@ -108,8 +108,8 @@ describe("PathSelector pongs", () => {
     const s = selector();
     s.setCandidates([cand(PUB, "public")], 0);
     s.due(0);
-    assert.equal(s.onPong(new Uint8Array(12).fill(7), 10), undefined);
-    assert.equal(s.onPong(new Uint8Array(0), 10), undefined);
+    assert.equal(s.onPong(new Uint8Array(12).fill(7), PUB, 10), undefined);
+    assert.equal(s.onPong(new Uint8Array(0), PUB, 10), undefined);
     assert.equal(s.best(10), null);
     assert.deepEqual(s.paths(10), []);
     assert.equal(s.stats.pongsMatched, 0);
@@ -126,6 +126,23 @@ describe("PathSelector pongs", () => {
     // A replayed pong is a stray now.
     assert.equal(verify(s, pings, PUB2, 1_050), undefined);
     assert.equal(s.stats.pongsMatched, 1);
+  });
+
+  it("a pong from another address than the ping went to proves nothing, but its source becomes a candidate", () => {
+    const s = selector();
+    s.setCandidates([cand(PUB, "public")], 0);
+    const [ping] = s.due(0);
+    assert.ok(ping);
+    const elsewhere = v4("198.51.100.200", 61000);
+    assert.equal(s.onPong(ping.txid, elsewhere, 15), undefined);
+    assert.equal(s.best(20), null);
+    assert.equal(s.stats.pongsMatched, 0);
+    assert.equal(s.stats.pongsElsewhere, 1);
+    assert.equal(s.onPong(ping.txid, PUB, 16), undefined, "the txid is used up");
+    // The source is pinged from now on, and a pong from it proves it.
+    const next = s.due(100);
+    assert.deepEqual(keys(next), [endpointKey(elsewhere), endpointKey(PUB)].sort());
+    assert.equal(verify(s, next, elsewhere, 120)?.origin, "reflexive");
   });
 
   it("the RTT is measured against the ping the pong answers, not the first one", () => {
@@ -215,7 +232,7 @@ describe("PathSelector after the burst", () => {
       const pings = s.due(t);
       for (const p of pings) {
         log.push({ at: t, to: endpointKey(p.to) });
-        if (answering.has(endpointKey(p.to))) s.onPong(p.txid, t + 5);
+        if (answering.has(endpointKey(p.to))) s.onPong(p.txid, p.to, t + 5);
       }
       const next = s.nextDeadline();
       if (next === null || next > end) break;
@@ -309,7 +326,7 @@ describe("PathSelector birthday guessing", () => {
     const third = s.due(200);
     const hit = third.find((p) => endpointKey(p.to) !== endpointKey(OBSERVED));
     assert.ok(hit);
-    const path = s.onPong(hit.txid, 230);
+    const path = s.onPong(hit.txid, hit.to, 230);
     assert.equal(path?.origin, "guess");
     assert.equal(s.stats.guessesSent, 48);
     for (let t = 300; t <= 3_000; t += 100) s.due(t);
@@ -359,9 +376,9 @@ describe("PathSelector bounds", () => {
     s.setCandidates(many, 0);
     const pings = s.due(0);
     assert.equal(pings.length, 1_100);
-    assert.equal(s.onPong(pings[0]?.txid ?? new Uint8Array(), 5), undefined, "the first ping was evicted");
-    assert.equal(s.onPong(pings[75]?.txid ?? new Uint8Array(), 5), undefined, "the 76th ping was evicted");
-    assert.equal(s.onPong(pings[76]?.txid ?? new Uint8Array(), 5)?.rttMs, 5, "the 77th is still remembered");
+    assert.equal(s.onPong(pings[0]?.txid ?? new Uint8Array(), pings[0]?.to ?? PUB, 5), undefined, "the first ping was evicted");
+    assert.equal(s.onPong(pings[75]?.txid ?? new Uint8Array(), pings[75]?.to ?? PUB, 5), undefined, "the 76th ping was evicted");
+    assert.equal(s.onPong(pings[76]?.txid ?? new Uint8Array(), pings[76]?.to ?? PUB, 5)?.rttMs, 5, "the 77th is still remembered");
   });
 
   it("outstanding pings expire 10 s after they were sent", () => {

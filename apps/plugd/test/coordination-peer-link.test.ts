@@ -1,0 +1,250 @@
+// PeerLink.decide: when the coordination layer moves a peer's endpoint (to a
+// verified path, or to the relay) and when it leaves WireGuard's own choice
+// alone. A real Pair from two X25519 key pairs; time is plain `now` values.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import {
+  CandidateKind,
+  NatBehavior,
+  RelayPolicy,
+  generatePrivateKey,
+  publicKeyFromPrivate,
+  type Candidate,
+  type CandidateList,
+} from "@plug/protocol";
+import { endpointKey, type ProbeToSend } from "@plug/nat";
+import type { Endpoint } from "@plug/wireguard";
+import { Pair } from "../src/coordination/pair.js";
+import { PeerLink, RELAY_AFTER_MS, type PushState } from "../src/coordination/peer-link.js";
+import { isRelayEndpoint, relayEndpoint } from "../src/coordination/relay-endpoint.js";
+
+function counterRandom(label: string): (n: number) => Uint8Array {
+  let counter = 0;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let off = 0; off < n; off += 32) out.set(createHash("sha256").update(`${label}-${counter++}`).digest().subarray(0, Math.min(32, n - off)), off);
+    return out;
+  };
+}
+
+const v4 = (address: string, port = 51820): Endpoint => ({ family: 4, address, port });
+const OBSERVED = v4("203.0.113.10", 40000);
+const LAN = v4("192.168.7.2");
+const MAPPED = v4("198.51.100.20", 6000);
+const ROAMED = v4("203.0.113.99", 50123);
+const CHANNEL = Uint8Array.from([0xde, 0xad, 0x00, 0x01, 0x00, 0x00, 0xbe, 0xef]);
+
+function newLink(): PeerLink {
+  const rnd = counterRandom("keys");
+  const ownPrivate = generatePrivateKey(rnd);
+  const peerPrivate = generatePrivateKey(rnd);
+  const pair = new Pair(publicKeyFromPrivate(peerPrivate), ownPrivate, publicKeyFromPrivate(ownPrivate), null);
+  return new PeerLink(pair, counterRandom("probes"));
+}
+
+function list(candidates: readonly Candidate[], opts: Partial<Pick<CandidateList, "mapping" | "relay">> = {}): CandidateList {
+  return {
+    timestampMs: 1n,
+    mapping: opts.mapping ?? NatBehavior.EndpointIndependent,
+    filtering: NatBehavior.EndpointIndependent,
+    relay: opts.relay ?? RelayPolicy.LastResort,
+    candidates,
+  };
+}
+
+function push(now: number, peerOverWebSocket = false): PushState {
+  return { channel: CHANNEL, peerObserved: OBSERVED, peerOverWebSocket, receivedAt: now };
+}
+
+/** Answers the probe to `to` among `pings` at `at`. */
+function pong(link: PeerLink, pings: readonly ProbeToSend[], to: Endpoint, at: number): void {
+  const p = pings.find((x) => endpointKey(x.to) === endpointKey(to));
+  assert.ok(p, `a probe to ${endpointKey(to)}`);
+  assert.ok(link.selector.onPong(p.txid, p.to, at));
+}
+
+const RELAY = relayEndpoint(CHANNEL);
+
+describe("PeerLink.decide", () => {
+  it("does nothing before the first push", () => {
+    const link = newLink();
+    for (const t of [0, 1_000, 60_000]) assert.equal(link.decide(null, 0n, t), null);
+    assert.equal(link.relayEndpoint(), null);
+    assert.equal(link.nextDeadline(), null);
+    assert.equal(link.decide(OBSERVED, 100n, 70_000), null);
+  });
+
+  it("sets a verified path once; then leaves it alone while the core uses it", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }]), false, 0);
+    const pings = link.selector.due(0);
+    assert.equal(link.decide(null, 0n, 10), null, "nothing verified yet, relay not due");
+    pong(link, pings, OBSERVED, 20);
+    assert.deepEqual(link.decide(null, 0n, 30), OBSERVED);
+    assert.equal(link.lastChangeReason, "verified public path");
+    assert.equal(link.decide(OBSERVED, 0n, 40), null);
+    assert.equal(link.decide(OBSERVED, 500n, 5_000), null);
+  });
+
+  it("switches to the better kind when it verifies later", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([{ kind: CandidateKind.Lan, endpoint: LAN }, { kind: CandidateKind.PortMapped, endpoint: MAPPED }]), false, 0);
+    const pings = link.selector.due(0);
+    pong(link, pings, MAPPED, 10);
+    assert.deepEqual(link.decide(null, 0n, 15), MAPPED);
+    pong(link, pings, LAN, 50);
+    assert.deepEqual(link.decide(MAPPED, 0n, 60), LAN);
+    assert.match(link.lastChangeReason, /lan/);
+  });
+
+  it("uses the relay endpoint RELAY_AFTER_MS after the push when nothing verified", () => {
+    const link = newLink();
+    link.applyPush(push(1_000), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }]), false, 1_000);
+    assert.equal(link.nextDeadline(), 1_000);
+    link.selector.due(1_000);
+    assert.equal(link.decide(null, 0n, 1_000 + RELAY_AFTER_MS - 1), null);
+    const relay = link.decide(null, 0n, 1_000 + RELAY_AFTER_MS);
+    assert.deepEqual(relay, RELAY);
+    assert.ok(relay !== null && isRelayEndpoint(relay));
+    assert.equal(link.lastChangeReason, "no direct path verified");
+    assert.equal(link.decide(RELAY, 0n, 3_000), null, "already on the relay");
+  });
+
+  it("a later push does not postpone the relay", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([]), false, 0);
+    link.applyPush(push(800), list([]), false, 800);
+    assert.deepEqual(link.decide(null, 0n, RELAY_AFTER_MS), RELAY);
+  });
+
+  it("leaves the relay for a direct path once one verifies", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }]), false, 0);
+    link.selector.due(0);
+    assert.deepEqual(link.decide(null, 0n, RELAY_AFTER_MS), RELAY);
+    const later = link.selector.due(1_500);
+    pong(link, later, OBSERVED, 1_530);
+    assert.deepEqual(link.decide(RELAY, 10n, 1_600), OBSERVED);
+  });
+
+  it("does not relay while received bytes grow on a real endpoint", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([]), false, 0);
+    // WireGuard talks to the peer at an address probes never verified (its own roaming or a static Endpoint).
+    let rx = 0n;
+    for (let t = 0; t <= 20_000; t += 500) {
+      rx += 148n;
+      assert.equal(link.decide(ROAMED, rx, t), null, `traffic flows at ${t}`);
+    }
+    // Traffic stops: once the window passes, the relay takes over.
+    assert.equal(link.decide(ROAMED, rx, 21_000), null);
+    assert.deepEqual(link.decide(ROAMED, rx, 20_000 + 5_000), RELAY);
+  });
+
+  it("a relay policy of Never keeps the peer off the relay", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([], { relay: RelayPolicy.Never }), false, 0);
+    assert.equal(link.decide(null, 0n, 10_000), null);
+  });
+
+  it("a gone peer is not relayed to", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([]), false, 0);
+    link.peerGone();
+    assert.equal(link.relayEndpoint(), null);
+    assert.equal(link.decide(null, 0n, 10_000), null);
+  });
+
+  it("after WireGuard roams to an unverified address, older verifications no longer win", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }]), false, 0);
+    pong(link, link.selector.due(0), OBSERVED, 10);
+    assert.deepEqual(link.decide(null, 0n, 20), OBSERVED);
+    // An authenticated packet from elsewhere moved the core's endpoint.
+    assert.equal(link.decide(ROAMED, 100n, 1_000), null, "follow WireGuard's roaming");
+    assert.equal(link.selector.nextDeadline(), 1_000, "and probe afresh at once");
+    assert.equal(link.decide(ROAMED, 200n, 2_000), null);
+    // A pong after the roam proves the old path again: now it may win.
+    pong(link, link.selector.due(2_000), OBSERVED, 2_010);
+    assert.deepEqual(link.decide(ROAMED, 200n, 2_020), OBSERVED);
+  });
+
+  it("a move of the core's endpoint to a verified address is not roaming", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }, { kind: CandidateKind.Lan, endpoint: LAN }]), false, 0);
+    const pings = link.selector.due(0);
+    pong(link, pings, OBSERVED, 10);
+    pong(link, pings, LAN, 12);
+    assert.deepEqual(link.decide(null, 0n, 20), LAN);
+    // The core switched to the other verified path on its own: the lan path still wins.
+    assert.deepEqual(link.decide(OBSERVED, 10n, 30), LAN);
+  });
+});
+
+describe("PeerLink candidates from a push", () => {
+  it("probes the peer's observed address and every advertised candidate", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([{ kind: CandidateKind.Lan, endpoint: LAN }, { kind: CandidateKind.PortMapped, endpoint: MAPPED }]), false, 0);
+    const to = link.selector.due(0).map((p) => endpointKey(p.to)).sort();
+    assert.deepEqual(to, [LAN, MAPPED, OBSERVED].map(endpointKey).sort());
+  });
+
+  it("does not probe the observed address of a peer that reached coordd over WebSocket", () => {
+    const link = newLink();
+    link.applyPush(push(0, true), list([{ kind: CandidateKind.Lan, endpoint: LAN }]), false, 0);
+    assert.deepEqual(link.selector.due(0).map((p) => endpointKey(p.to)), [endpointKey(LAN)]);
+  });
+
+  it("keeps the last list when a push carries none", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([{ kind: CandidateKind.Lan, endpoint: LAN }]), false, 0);
+    link.applyPush(push(5_000), null, false, 5_000);
+    assert.deepEqual(link.selector.due(5_000).map((p) => endpointKey(p.to)).sort(), [LAN, OBSERVED].map(endpointKey).sort());
+  });
+
+  it("guesses ports of a hard-NAT peer only when our own mapping is easy", () => {
+    const hardPeer = list([], { mapping: NatBehavior.AddressAndPortDependent });
+    const easy = newLink();
+    easy.applyPush(push(0), hardPeer, false, 0);
+    const guesses = easy.selector.due(0).filter((p) => endpointKey(p.to) !== endpointKey(OBSERVED));
+    assert.equal(guesses.length, 16);
+    assert.ok(guesses.every((g) => g.to.address === OBSERVED.address && g.to.port !== OBSERVED.port));
+    const bothHard = newLink();
+    bothHard.applyPush(push(0), hardPeer, true, 0);
+    assert.equal(bothHard.selector.due(0).length, 1);
+    const easyPeer = newLink();
+    easyPeer.applyPush(push(0), list([]), false, 0);
+    assert.equal(easyPeer.selector.due(0).length, 1);
+  });
+});
+
+describe("PeerLink.label", () => {
+  it("names the path the core uses", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([{ kind: CandidateKind.Lan, endpoint: LAN }, { kind: CandidateKind.PortMapped, endpoint: MAPPED }]), false, 0);
+    const pings = link.selector.due(0);
+    pong(link, pings, LAN, 5);
+    pong(link, pings, MAPPED, 6);
+    assert.equal(link.label(null, false, 10), "none");
+    assert.equal(link.label(RELAY, false, 10), "relay-udp");
+    assert.equal(link.label(RELAY, true, 10), "relay-ws");
+    assert.equal(link.label(LAN, false, 10), "lan");
+    assert.equal(link.label(MAPPED, false, 10), "mapped");
+    assert.equal(link.label(ROAMED, false, 10), "direct");
+    assert.equal(link.verifiedPath(LAN, 10)?.rttMs, 5);
+  });
+});
+
+describe("PeerLink.networkChanged", () => {
+  it("restarts probing and the relay timer", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }]), false, 0);
+    for (const t of [0, 100, 250]) link.selector.due(t);
+    link.networkChanged(60_000);
+    assert.equal(link.nextDeadline(), 60_000);
+    assert.equal(link.selector.due(60_000).length, 1);
+    assert.equal(link.decide(null, 0n, 60_000 + RELAY_AFTER_MS - 1), null);
+    assert.deepEqual(link.decide(null, 0n, 60_000 + RELAY_AFTER_MS), RELAY);
+  });
+});
