@@ -55,6 +55,8 @@ interface Harness {
   wakes: number;
   /** Whether coordd's answers reach the link. */
   answering: boolean;
+  /** Whether coordd's UDP address is known (sendUdp returns false until then, like Coordination's hook). */
+  udpKnown: boolean;
   bodies: RegisterBody[];
   /** Hands what the link sent to coordd's core and the answers back (after the link's call returned, like a socket). */
   deliver(): void;
@@ -75,6 +77,7 @@ function harness(wsUrl: string | null, opts: { answer: boolean } = { answer: tru
     silences: [],
     wakes: 0,
     answering,
+    udpKnown: true,
     bodies: [bodyFor(alice, bob)],
     core,
     deliver() {
@@ -91,6 +94,7 @@ function harness(wsUrl: string | null, opts: { answer: boolean } = { answer: tru
   };
   const hooks: LinkHooks = {
     sendUdp(bytes) {
+      if (!h.udpKnown) return false;
       h.sent.push({ at: clock.t, bytes });
       if (h.answering) queue.push(bytes);
       return true;
@@ -264,6 +268,22 @@ describe("CoordinatorLink WebSocket fallback", () => {
       assert.deepEqual(h.transports, ["ws", "udp"]);
       h.link.pump();
       assert.equal(h.sent.length, udpSends + 1, "a network change registers over UDP at once");
+    } finally {
+      h.link.close();
+    }
+  });
+
+  it("does not give up on UDP before a single datagram could be sent (coordd's address still resolving)", () => {
+    // Coordination's sendUdp returns false until DNS answers. A lookup slower
+    // than 1.5 s must not count as UDP silence: on the WebSocket, partners
+    // stop probing our observed address and relay at once.
+    const h = harness("ws://127.0.0.1:9/");
+    try {
+      h.udpKnown = false;
+      run(h, 3_000);
+      assert.equal(h.sent.length, 0);
+      assert.equal(h.link.currentTransport, "udp", "UDP was never tried, so it cannot have failed");
+      assert.deepEqual(h.transports, []);
     } finally {
       h.link.close();
     }
