@@ -49,6 +49,10 @@ export class CoordinatedPlugd {
     readonly daemon: Daemon,
     readonly keys: KeyPair,
     readonly configFile: string,
+    /** Unix ms just before the process was spawned. */
+    readonly startedAt: number,
+    /** Unix ms when its UAPI socket appeared (the interface exists). */
+    readonly readyAt: number,
   ) {}
 
   static configText(lab: NatLab, o: CoordinatedOptions, privateKey: string): string {
@@ -71,9 +75,10 @@ export class CoordinatedPlugd {
   static async start(lab: NatLab, host: Host, o: CoordinatedOptions): Promise<CoordinatedPlugd> {
     const ifname = lab.lab.reserveInterface(o.tag);
     const file = lab.lab.writeSecretFile(`${ifname}.conf`, CoordinatedPlugd.configText(lab, o, readFileSync(o.keys.privateKeyFile, "utf8").trim()));
+    const startedAt = Date.now();
     const daemon = lab.lab.spawn(host.ns, PLUGD_BIN, ["-f", "--config", file, ifname], { env: { ...process.env, LOG_LEVEL: "verbose" } });
     await waitForUapiSocket(ifname, daemon);
-    return new CoordinatedPlugd(ifname, host, daemon, o.keys, file);
+    return new CoordinatedPlugd(ifname, host, daemon, o.keys, file, startedAt, Date.now());
   }
 
   async status(): Promise<StatusJson> {
@@ -121,18 +126,37 @@ export interface PingStreamResult {
   readonly longestGapMs: number;
   /** Unix ms of each reply. */
   readonly times: readonly number[];
+  /** ping's own output, for failure messages. */
+  readonly output: string;
+}
+
+/**
+ * Resolves once `host` routes `target` through `dev` (the tunnel address is
+ * configured): before that, a ping would leave by the default route and keep
+ * the wrong source address for the rest of its run.
+ */
+export async function waitForRoute(host: Host, target: string, dev: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await host.ns.exec("ip", ["route", "get", target], { allowFailure: true })).stdout.includes(`dev ${dev} `)) {
+    if (Date.now() > end) throw new Error(`no route to ${target} in ${host.ns.name}`);
+    await sleep(10);
+  }
 }
 
 /** A ping every `intervalMs` through the tunnel (ping -D timestamps each reply); stop() parses the replies. */
 export function pingStream(lab: NatLab, host: Host, target: string, intervalMs = 20): { stop(): Promise<PingStreamResult> } {
   const d = lab.lab.spawn(host.ns, "ping", ["-n", "-D", "-i", String(intervalMs / 1000), "-W", "1", target], { keepOutput: 8 * 1024 * 1024 });
+  const startedAt = Date.now();
   return {
     async stop() {
+      const stoppedAt = Date.now();
       await d.stop();
       const times = [...d.output.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((m) => Number(m[1]) * 1000);
+      // The edges count: silence until the first reply or after the last one is a gap too.
+      const edges = [startedAt, ...times, stoppedAt];
       let gap = 0;
-      for (let i = 1; i < times.length; i++) gap = Math.max(gap, (times[i] ?? 0) - (times[i - 1] ?? 0));
-      return { replies: times.length, longestGapMs: Math.round(gap), times };
+      for (let i = 1; i < edges.length; i++) gap = Math.max(gap, (edges[i] ?? 0) - (edges[i - 1] ?? 0));
+      return { replies: times.length, longestGapMs: Math.round(gap), times, output: d.output };
     },
   };
 }

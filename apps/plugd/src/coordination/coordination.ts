@@ -96,6 +96,7 @@ export class Coordination implements DatagramExtension {
   private nat: NatReport | null = null;
   private natRunning = false;
   private observed: Endpoint | null = null;
+  private sealedCache = new Map<string, { fingerprint: string; sealed: Uint8Array }>();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private closed = false;
@@ -309,13 +310,22 @@ export class Coordination implements DatagramExtension {
       relay: RelayPolicy.LastResort,
       candidates,
     };
+    // The same list must seal to the same bytes: coordd pushes whenever a
+    // registration's blob changes, and a fresh nonce per refresh would make
+    // every 25 s refresh a push that restarts both sides' probing.
+    const fingerprint = JSON.stringify({ ...list, timestampMs: 0 }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
     const out: RegisterBody[] = [];
+    const sealedNow = new Map<string, { fingerprint: string; sealed: Uint8Array }>();
     for (const link of this.peers.values()) {
       for (const r of link.pair.rendezvous(now / 1000)) {
-        const sealed = sealCandidates(link.pair.keys.sealKey, r.rid, link.pair.keys.role, list, random);
+        const cacheKey = `${r.ridHex}/${link.pair.keys.role}`;
+        const cached = this.sealedCache.get(cacheKey);
+        const sealed = cached !== undefined && cached.fingerprint === fingerprint ? cached.sealed : sealCandidates(link.pair.keys.sealKey, r.rid, link.pair.keys.role, list, random);
+        sealedNow.set(cacheKey, { fingerprint, sealed });
         out.push({ rid: r.rid, slot: r.slot, flags: 0, sealed });
       }
     }
+    this.sealedCache = sealedNow;
     return out;
   }
 
@@ -384,6 +394,7 @@ export class Coordination implements DatagramExtension {
       { channel: m.channel, peerObserved: m.peerObserved, peerOverWebSocket: m.peerTransport === PeerTransport.WebSocket, receivedAt: now },
       newer ? list : null,
       hard,
+      via === "ws",
       now,
     );
     this.reindex();
@@ -516,7 +527,8 @@ export class Coordination implements DatagramExtension {
       }
       const peer = byKey.get(id);
       if (peer !== undefined) {
-        const to = link.decide(peer.endpoint, peer.rxBytes, now);
+        const hasSession = peer.lastHandshake !== null && Date.now() / 1000 - peer.lastHandshake.sec < 180;
+        const to = link.decide(peer.endpoint, peer.rxBytes, hasSession, now);
         if (to !== null) {
           this.log.verbose(`Peer ${id}: endpoint ${to.address}:${to.port} (${link.lastChangeReason})`);
           this.device.setPeerEndpoint(peer.publicKey, to);

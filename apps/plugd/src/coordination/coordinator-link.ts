@@ -38,11 +38,12 @@ const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 16_000;
 /**
  * UDP unanswered this long with a WebSocket URL configured: switch. coordd
- * answers a REGISTER within one round trip, so a second and a half of silence
- * on UDP (three sends) means the network drops it; waiting longer only delays
- * the relay for users on such networks.
+ * answers a REGISTER within one round trip, so two seconds of total silence
+ * on UDP (four sends) means the network drops it; waiting longer only delays
+ * the relay for users on such networks. Any answer at all over UDP (even a
+ * cookie reply) proves UDP works, and then the link never switches.
  */
-const UDP_GIVE_UP_MS = 1_500;
+const UDP_GIVE_UP_MS = 2_000;
 
 export class CoordinatorLink {
   private client: LinkClient;
@@ -53,6 +54,8 @@ export class CoordinatorLink {
   /** When the current unanswered streak began (null: last send answered). */
   private unansweredSince: number | null = null;
   private lastAckAt: number | null = null;
+  /** coordd answered something over UDP in this network: UDP works here. */
+  private udpAnswered = false;
   private withdrawn = new Map<string, RegisterBody>();
   readonly stats = { registersSent: 0, acks: 0, pushes: 0, transportSwitches: 0 };
 
@@ -91,6 +94,7 @@ export class CoordinatorLink {
    */
   networkChanged(): void {
     if (this.transport === "ws") this.useTransport("udp");
+    this.udpAnswered = false;
     this.unansweredSince = null;
     this.retryMs = RETRY_MIN_MS;
     this.nextSendAt = 0;
@@ -116,7 +120,7 @@ export class CoordinatorLink {
       return this.nextSendAt;
     }
     if (this.unansweredSince === null) this.unansweredSince = now;
-    if (this.transport === "udp" && this.wsUrl !== null && now - this.unansweredSince >= UDP_GIVE_UP_MS) {
+    if (this.transport === "udp" && !this.udpAnswered && this.wsUrl !== null && now - this.unansweredSince >= UDP_GIVE_UP_MS) {
       this.log.info(`Coordinator does not answer over UDP; switching to WebSocket ${this.wsUrl}`);
       this.useTransport("ws");
       this.unansweredSince = null;
@@ -127,7 +131,7 @@ export class CoordinatorLink {
     if (now - this.unansweredSince > 30_000 && this.retryMs >= RETRY_MAX_MS) this.hooks.onSilence();
     // Unanswered so far: retry with backoff; an ACK moves the next send to the refresh interval.
     this.nextSendAt = now + this.retryMs;
-    if (this.transport === "udp" && this.wsUrl !== null) this.nextSendAt = Math.min(this.nextSendAt, this.unansweredSince + UDP_GIVE_UP_MS);
+    if (this.transport === "udp" && !this.udpAnswered && this.wsUrl !== null) this.nextSendAt = Math.min(this.nextSendAt, this.unansweredSince + UDP_GIVE_UP_MS);
     this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
     return this.nextSendAt;
   }
@@ -138,7 +142,9 @@ export class CoordinatorLink {
       this.hooks.onRelay(bytes);
       return;
     }
-    for (const event of this.client.receive(bytes)) {
+    const events = this.client.receive(bytes);
+    if (via === "udp" && events.length > 0) this.udpAnswered = true;
+    for (const event of events) {
       if (event.kind === "send") {
         this.send(event.bytes);
         continue;

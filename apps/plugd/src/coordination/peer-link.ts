@@ -17,9 +17,20 @@ import type { Pair } from "./pair.js";
 import { isRelayEndpoint, relayEndpoint } from "./relay-endpoint.js";
 
 /** With no verified path this long after a push, and no traffic flowing on the current path, use the relay. */
-export const RELAY_AFTER_MS = 1_000;
-/** Received bytes within this window mean the current path carries traffic. */
-const TRAFFIC_WINDOW_MS = 5_000;
+export const RELAY_AFTER_MS = 600;
+/**
+ * Without a session, the role-1 side waits this long before using a path
+ * itself: role 0 starts the handshake, and an initiation of ours crossing it
+ * (our staged traffic would trigger one) would cost both sides a 5 s retry.
+ * Role 0's initiation sets our endpoint through WireGuard anyway.
+ */
+export const ROLE1_DEFER_MS = 1_000;
+/**
+ * Received bytes within this window, after the last roam or push, mean the
+ * current path carries traffic (and the relay is not needed). Bytes from
+ * before a roam prove nothing about the path after it.
+ */
+const TRAFFIC_WINDOW_MS = 1_000;
 
 const ORIGIN_OF_KIND: Record<number, CandidateOrigin> = {
   [CandidateKind.Lan]: "lan",
@@ -52,6 +63,8 @@ export class PeerLink {
   private lastRxChangeAt = -Infinity;
   /** When WireGuard moved the endpoint on its own; verification before this moment is stale. */
   private roamedAt = -Infinity;
+  /** Role 1 without a session: when a path first became eligible (see ROLE1_DEFER_MS). */
+  private eligibleAt: number | null = null;
   lastChangeReason = "";
 
   constructor(
@@ -66,8 +79,15 @@ export class PeerLink {
   }
 
   /** Applies a push whose sealed list opened (or `list` null: keep the last one, e.g. an older replayed list). */
-  applyPush(push: PushState, list: CandidateList | null, ownMappingHard: boolean, now: number): void {
-    const first = this.push === null || this.gone;
+  /**
+   * A push: coordd pushes only when a side registered, moved or changed its
+   * candidates, so every verification before it is suspect (the peer may
+   * have roamed off the path that answered a second ago). Probing starts
+   * over, and the relay takes over after RELAY_AFTER_MS if nothing answers —
+   * at once when either side is on the WebSocket (no UDP path can exist).
+   */
+  applyPush(push: PushState, list: CandidateList | null, ownMappingHard: boolean, ownOverWebSocket: boolean, now: number): void {
+    this.roamedAt = now;
     this.push = push;
     this.gone = false;
     if (list !== null) this.list = list;
@@ -81,7 +101,7 @@ export class PeerLink {
     // One easy and one hard NAT: the easy side guesses the hard side's port.
     const peerHard = this.list !== null && this.list.mapping >= NatBehavior.AddressDependent;
     if (peerHard && !ownMappingHard && !push.peerOverWebSocket) this.selector.guessAround(push.peerObserved, 256, now);
-    if (first || this.relayAt === null) this.relayAt = now + RELAY_AFTER_MS;
+    this.relayAt = push.peerOverWebSocket || ownOverWebSocket ? now : now + RELAY_AFTER_MS;
   }
 
   peerGone(): void {
@@ -91,6 +111,7 @@ export class PeerLink {
 
   /** A local network change: every path is suspect. */
   networkChanged(now: number): void {
+    this.roamedAt = now;
     this.selector.startBurst(now);
     if (this.push !== null && !this.gone) this.relayAt = now + RELAY_AFTER_MS;
   }
@@ -103,7 +124,23 @@ export class PeerLink {
    * The endpoint the core should use now, or null to leave it alone.
    * `current` and `rxBytes` come from the core's peer snapshot.
    */
-  decide(current: Endpoint | null, rxBytes: bigint, now: number): Endpoint | null {
+  decide(current: Endpoint | null, rxBytes: bigint, hasSession: boolean, now: number): Endpoint | null {
+    const next = this.choose(current, rxBytes, now);
+    if (next === null) {
+      this.eligibleAt = null;
+      return null;
+    }
+    if (this.pair.keys.role === 1 && !hasSession) {
+      this.eligibleAt ??= now;
+      if (now - this.eligibleAt < ROLE1_DEFER_MS) return null;
+    }
+    this.eligibleAt = null;
+    this.lastSet = next.endpoint;
+    this.lastChangeReason = next.reason;
+    return next.endpoint;
+  }
+
+  private choose(current: Endpoint | null, rxBytes: bigint, now: number): { endpoint: Endpoint; reason: string } | null {
     if (rxBytes !== this.lastRx) {
       this.lastRx = rxBytes;
       this.lastRxChangeAt = now;
@@ -122,23 +159,24 @@ export class PeerLink {
     const best = this.freshBest(now);
     if (best !== null) {
       if (sameEndpoint(best.endpoint, current)) return null;
-      return this.set(best.endpoint, `verified ${best.origin} path`);
+      return { endpoint: best.endpoint, reason: `verified ${best.origin} path` };
     }
     const relay = this.relayEndpoint();
     if (relay === null || this.relayAt === null || now < this.relayAt) return null;
     if (this.list?.relay === RelayPolicy.Never) return null;
     if (sameEndpoint(relay, current)) return null;
-    const flowing = current !== null && !isRelayEndpoint(current) && now - this.lastRxChangeAt < TRAFFIC_WINDOW_MS;
+    const flowing = current !== null && !isRelayEndpoint(current) && this.lastRxChangeAt > this.roamedAt && now - this.lastRxChangeAt < TRAFFIC_WINDOW_MS;
     if (flowing) return null;
-    return this.set(relay, "no direct path verified");
+    return { endpoint: relay, reason: "no direct path verified" };
   }
 
   nextDeadline(): number | null {
+    const ds: number[] = [];
     const d = this.selector.nextDeadline();
-    const r = this.relayAt !== null && this.push !== null && !this.gone ? this.relayAt : null;
-    if (d === null) return r;
-    if (r === null) return d;
-    return Math.min(d, r);
+    if (d !== null) ds.push(d);
+    if (this.relayAt !== null && this.push !== null && !this.gone) ds.push(this.relayAt);
+    if (this.eligibleAt !== null) ds.push(this.eligibleAt + ROLE1_DEFER_MS);
+    return ds.length === 0 ? null : Math.min(...ds);
   }
 
   /** What status shows for the path the core uses now. */
@@ -167,9 +205,4 @@ export class PeerLink {
     return best;
   }
 
-  private set(e: Endpoint, reason: string): Endpoint {
-    this.lastSet = e;
-    this.lastChangeReason = reason;
-    return e;
-  }
 }
