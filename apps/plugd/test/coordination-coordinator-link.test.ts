@@ -1,7 +1,7 @@
 // CoordinatorLink's scheduling on a fake clock, answered by coordd's real
 // sans-IO core (CoordCore) instead of a socket: registrations, the 25 s
 // refresh, retry backoff while coordd is silent, withdrawals, and the switch
-// to the WebSocket after 1.5 s of UDP silence (against a closed port, and
+// to the WebSocket after 2 s of UDP silence (against a closed port, and
 // against a real coordd's WebSocket endpoint on loopback).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -242,14 +242,14 @@ describe("CoordinatorLink over UDP", () => {
 });
 
 describe("CoordinatorLink WebSocket fallback", () => {
-  it("switches to the WebSocket after 1.5 s of UDP silence, survives a closed port, and goes back to UDP on a network change", async () => {
+  it("switches to the WebSocket after 2 s of UDP silence, survives a closed port, and goes back to UDP on a network change", async () => {
     const port = await closedPort();
     const h = harness(`ws://127.0.0.1:${port}/`, { answer: false });
     try {
-      const times = run(h, 1_400);
-      assert.deepEqual(times, [0, 500]);
+      const times = run(h, 1_900);
+      assert.deepEqual(times, [0, 500, 1_500]);
       assert.equal(h.link.currentTransport, "udp");
-      h.clock.t = 1_500;
+      h.clock.t = 2_000;
       h.link.pump();
       assert.equal(h.link.currentTransport, "ws");
       assert.deepEqual(h.transports, ["ws"]);
@@ -275,7 +275,7 @@ describe("CoordinatorLink WebSocket fallback", () => {
 
   it("does not give up on UDP before a single datagram could be sent (coordd's address still resolving)", () => {
     // Coordination's sendUdp returns false until DNS answers. A lookup slower
-    // than 1.5 s must not count as UDP silence: on the WebSocket, partners
+    // than 2 s must not count as UDP silence: on the WebSocket, partners
     // stop probing our observed address and relay at once.
     const h = harness("ws://127.0.0.1:9/");
     try {
@@ -284,6 +284,24 @@ describe("CoordinatorLink WebSocket fallback", () => {
       assert.equal(h.sent.length, 0);
       assert.equal(h.link.currentTransport, "udp", "UDP was never tried, so it cannot have failed");
       assert.deepEqual(h.transports, []);
+    } finally {
+      h.link.close();
+    }
+  });
+
+  it("never switches once coordd answered over UDP on this network, even if later answers are lost", () => {
+    const h = harness("ws://127.0.0.1:9/");
+    try {
+      run(h, 0);
+      assert.equal(h.link.stats.acks, 1);
+      h.answering = false;
+      run(h, 120_000);
+      assert.equal(h.link.currentTransport, "udp");
+      assert.deepEqual(h.transports, []);
+      // A new network may block UDP: the answer from the old one no longer counts.
+      h.link.networkChanged();
+      run(h, h.clock.t + 2_000);
+      assert.equal(h.link.currentTransport, "ws");
     } finally {
       h.link.close();
     }
@@ -331,7 +349,7 @@ describe("CoordinatorLink WebSocket fallback", () => {
       }, quiet, () => h.clock.t);
       h.link.close();
       h.link = link;
-      for (const t of [0, 500, 1_500]) {
+      for (const t of [0, 500, 1_500, 2_000]) {
         h.clock.t = t;
         link.pump();
       }

@@ -180,9 +180,18 @@ describe("PeerLink.decide", () => {
       rx += 148n;
       assert.equal(link.decide(ROAMED, rx, true, t), null, `traffic flows at ${t}`);
     }
-    // Traffic stops: once the window passes, the relay takes over.
-    assert.equal(link.decide(ROAMED, rx, true, 21_000), null);
-    assert.deepEqual(link.decide(ROAMED, rx, true, 20_000 + 5_000), RELAY);
+    // Traffic stops: once peer-link.ts's 1 s traffic window passes, the relay takes over.
+    assert.equal(link.decide(ROAMED, rx, true, 20_999), null);
+    assert.deepEqual(link.decide(ROAMED, rx, true, 21_000), RELAY);
+  });
+
+  it("bytes received before a push do not keep the relay away after it", () => {
+    const link = newLink();
+    link.applyPush(push(0), list([]), false, false, 0);
+    assert.equal(link.decide(ROAMED, 100n, true, 0), null);
+    assert.equal(link.decide(ROAMED, 200n, true, 400), null);
+    link.applyPush(push(500), list([]), false, false, 500);
+    assert.deepEqual(link.decide(ROAMED, 200n, true, 500 + RELAY_AFTER_MS), RELAY);
   });
 
   it("a relay policy of Never keeps the peer off the relay", () => {
@@ -201,7 +210,8 @@ describe("PeerLink.decide", () => {
 
   it("after WireGuard roams to an unverified address, older verifications no longer win", () => {
     const link = newLink();
-    link.applyPush(push(0), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }]), false, false, 0);
+    // RelayPolicy.Never keeps the relay out of this: only the verification's age matters.
+    link.applyPush(push(0), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }], { relay: RelayPolicy.Never }), false, false, 0);
     pong(link, link.selector.due(0), OBSERVED, 10);
     assert.deepEqual(link.decide(null, 0n, true, 20), OBSERVED);
     // An authenticated packet from elsewhere moved the core's endpoint.
@@ -211,6 +221,18 @@ describe("PeerLink.decide", () => {
     // A pong after the roam proves the old path again: now it may win.
     pong(link, link.selector.due(2_000), OBSERVED, 2_010);
     assert.deepEqual(link.decide(ROAMED, 200n, true, 2_020), OBSERVED);
+  });
+
+  it("a roam WireGuard learned from an authenticated packet is not overridden by the relay while traffic follows it", () => {
+    // peer-link.ts's header: decide() "never overrides a path WireGuard itself
+    // just learned from an authenticated packet unless probes verify a better one".
+    const link = newLink();
+    link.applyPush(push(0), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }]), false, false, 0);
+    pong(link, link.selector.due(0), OBSERVED, 10);
+    assert.deepEqual(link.decide(null, 0n, true, 20), OBSERVED);
+    // The peer moved: its packets (rx grows) now come from ROAMED, and WireGuard follows them.
+    assert.equal(link.decide(ROAMED, 1_000n, true, 5_000), null, "the roam itself");
+    assert.equal(link.decide(ROAMED, 2_000n, true, 5_200), null, "traffic keeps flowing on the roamed path");
   });
 
   it("a move of the core's endpoint to a verified address is not roaming", () => {
