@@ -1,31 +1,35 @@
-// `npm run demo`: a laptop roams from home Wi-Fi to a phone hotspot and its
-// WireGuard tunnel to the home server keeps working. Everything runs in
-// network namespaces this script creates and removes (root required):
+// `npm run demo`: plug's whole story in network namespaces this script
+// creates and removes (root required), with nothing configured but keys,
+// tunnel addresses and a coordinator:
 //
-//   ns home    plugd (home server), public address 192.0.2.1, UDP 51820
-//   ns net     the internet: a router between the home server's uplink and
-//              two access networks, "wifi" (198.51.100.0/24) and "hotspot"
-//              (203.0.113.0/24)
-//   ns laptop  plugd (laptop), on the wifi first, then on the hotspot
+//   internet   coordd (203.0.113.1 + 198.51.100.1): STUN, rendezvous, relay
+//   home       a home router (NAT: endpoint-independent) with the home server
+//   wifi       a Wi-Fi network (NAT: endpoint-independent) with the laptop
+//   hotspot    a phone hotspot behind a carrier NAT (endpoint-dependent, i.e.
+//              symmetric: no hole punch can work against it from home)
+//   cafe       a café network (full-cone NAT)
 //
-// Both daemons are configured from wg-quick-format files through
-// `plugd -f IFNAME --config FILE`. The script prints each step, the time to the
-// first ping through the tunnel, and the longest gap in a 20 ms ping stream
-// across the roam.
-import { readFileSync } from "node:fs";
-import { Lab, requirePrerequisites, wg, type Netns } from "../test/support/netns.js";
+// The laptop connects to the home server (hole punch, direct path), roams to
+// the hotspot while pinging every 20 ms (the pair falls back to coordd's
+// relay), then to the café (the pair upgrades to a direct path again). A
+// status line per half second shows what `plugd status` reports.
+import { NatLab, type Host } from "../test/support/natlab/index.js";
+import { requirePrerequisites, sleep } from "../test/support/netns.js";
+import { CoordinatedPlugd, pingStream, waitForRoute } from "../test/support/coordinated.js";
 
+const t0 = Date.now();
 const say = (msg: string): void => {
-  process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
+  process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);
 };
 
 async function main(): Promise<void> {
   requirePrerequisites(["plugd"]);
-  const lab = await Lab.create();
-  const cleanup = (): void => {
+  say("building the lab: internet with coordd, home, wifi, hotspot and café networks");
+  const lab = await NatLab.create({ coorddLogLevel: "warn" });
+  const stop = (): void => {
     void lab.close().then(() => process.exit(130));
   };
-  process.once("SIGINT", cleanup);
+  process.once("SIGINT", stop);
   try {
     await demo(lab);
   } finally {
@@ -34,96 +38,99 @@ async function main(): Promise<void> {
   }
 }
 
-async function demo(lab: Lab): Promise<void> {
-  const home = await lab.netns("home");
-  const net = await lab.netns("net");
-  const laptop = await lab.netns("laptop");
-  const uplink = await lab.veth(home, net, { a: "hu", b: "nu" });
-  const wifi = await lab.veth(net, laptop, { a: "nw", b: "lw" });
-  const hotspot = await lab.veth(net, laptop, { a: "nh", b: "lh" });
-  await net.exec("sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
-  await home.addAddress(uplink.a, "192.0.2.1/24");
-  await net.addAddress(uplink.b, "192.0.2.254/24");
-  await home.ip(["route", "add", "default", "via", "192.0.2.254"]);
-  await net.addAddress(wifi.a, "198.51.100.1/24");
-  await net.addAddress(hotspot.a, "203.0.113.1/24");
-  await laptop.addAddress(wifi.b, "198.51.100.2/24");
-  await laptop.addAddress(hotspot.b, "203.0.113.2/24");
-  await laptop.ip(["route", "add", "default", "via", "198.51.100.1", "dev", wifi.b]);
-  say(`lab ${lab.id}: home server 192.0.2.1, laptop on wifi 198.51.100.2 (hotspot 203.0.113.2 standing by)`);
+async function demo(lab: NatLab): Promise<void> {
+  const home = await lab.addSite("home", { nat: "eim" });
+  const wifi = await lab.addSite("wifi", { nat: "eim" });
+  const hotspot = await lab.addSite("hotspot", { nat: "edm" });
+  const cafe = await lab.addSite("cafe", { nat: "fullcone" });
+  const serverHost = await home.addHost("server");
+  const laptopHost = await wifi.addHost("laptop");
+  const c = lab.coordinator;
+  say(`coordd at ${c.host}:${c.udpPort} (key ${c.publicKeyBase64.slice(0, 8)}…); home ${home.publicAddress}, wifi ${wifi.publicAddress}, hotspot ${hotspot.publicAddress}, café ${cafe.publicAddress}`);
 
-  const homeKeys = await lab.genKeyPair();
-  const laptopKeys = await lab.genKeyPair();
-  const privateKey = (file: string): string => readFileSync(file, "utf8").trim();
-  const homeConf = lab.writeSecretFile(
-    "home.conf",
-    [
-      "[Interface]",
-      `PrivateKey = ${privateKey(homeKeys.privateKeyFile)}`,
-      "ListenPort = 51820",
-      "Address = 10.99.0.1/24",
-      "",
-      "[Peer]",
-      `PublicKey = ${laptopKeys.publicKey}`,
-      "AllowedIPs = 10.99.0.2/32",
-      "",
-    ].join("\n"),
-  );
-  const laptopConf = lab.writeSecretFile(
-    "laptop.conf",
-    [
-      "[Interface]",
-      `PrivateKey = ${privateKey(laptopKeys.privateKeyFile)}`,
-      "Address = 10.99.0.2/24",
-      "",
-      "[Peer]",
-      `PublicKey = ${homeKeys.publicKey}`,
-      "Endpoint = 192.0.2.1:51820",
-      "AllowedIPs = 10.99.0.0/24",
-      "PersistentKeepalive = 25",
-      "",
-    ].join("\n"),
-  );
-
-  say("starting plugd on the home server and on the laptop (plugd -f IFNAME --config FILE)");
-  const homeIf = await lab.startInterface("plugd", home, "h", ["--config", homeConf]);
-  const started = performance.now();
-  const laptopIf = await lab.startInterface("plugd", laptop, "l", ["--config", laptopConf]);
-  const first = await firstReply(laptop, "10.99.0.1");
-  say(`first ping reply through the tunnel ${(first - started).toFixed(0)} ms after the laptop's plugd started`);
-  say(`home sees the laptop at ${(await homeIf.endpoint(laptopKeys.publicKey)) ?? "(none)"}`);
-
-  say("pinging every 20 ms; in 2 s the laptop leaves the wifi for the hotspot");
-  const stream = laptop.exec("ping", ["-D", "-n", "-i", "0.02", "-w", "6", "-W", "1", "10.99.0.1"], { allowFailure: true, timeoutMs: 15_000 });
-  await new Promise((r) => setTimeout(r, 2000));
-  await laptop.ip(["address", "del", "198.51.100.2/24", "dev", wifi.b]);
-  await laptop.ip(["route", "replace", "default", "via", "203.0.113.1", "dev", hotspot.b]);
-  say("roamed: wifi address gone, default route now via the hotspot");
-  const out = (await stream).stdout;
-  const { sent, received, gapMs } = pingStats(out);
-  say(`ping stream: ${received}/${sent} replies, longest gap ${gapMs.toFixed(0)} ms`);
-  say(`home now sees the laptop at ${(await homeIf.endpoint(laptopKeys.publicKey)) ?? "(none)"}`);
-  process.stdout.write(`\n$ wg show ${laptopIf.name}\n${await wg(["show", laptopIf.name])}\n`);
-}
-
-async function firstReply(ns: Netns, target: string): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const r = await ns.exec("ping", ["-n", "-c", "1", "-W", "1", target], { allowFailure: true });
-    if (r.code === 0) return performance.now();
+  const serverKeys = await lab.lab.genKeyPair();
+  const laptopKeys = await lab.lab.genKeyPair();
+  say("starting plugd on the home server (no Endpoint for the laptop: it moves)");
+  const server = await CoordinatedPlugd.start(lab, serverHost, {
+    tag: "srv",
+    keys: serverKeys,
+    tunnelAddress: "10.99.0.1",
+    peers: [{ keys: laptopKeys, tunnelAddress: "10.99.0.2" }],
+  });
+  await sleep(1_000);
+  say("starting plugd on the laptop (no Endpoint for the server either: coordd finds it)");
+  const laptop = await CoordinatedPlugd.start(lab, laptopHost, {
+    tag: "lap",
+    keys: laptopKeys,
+    tunnelAddress: "10.99.0.2",
+    peers: [{ keys: serverKeys, tunnelAddress: "10.99.0.1" }],
+  });
+  await waitForRoute(laptopHost, "10.99.0.1", laptop.ifname);
+  const live = liveStatus(laptop, server, serverKeys.publicKey, laptopKeys.publicKey);
+  const stream = pingStream(lab, laptopHost, "10.99.0.1", 20);
+  try {
+    await sleep(3_000);
+    await roam(laptopHost, hotspot, "the hotspot (symmetric carrier NAT: expect the relay)");
+    await sleep(6_000);
+    await roam(laptopHost, cafe, "the café (full-cone NAT: expect a direct path again)");
+    await sleep(6_000);
+  } finally {
+    live.stop();
   }
-  throw new Error(`no ping reply from ${target}`);
+  const r = await stream.stop();
+  const first = r.times[0];
+  say(`first ping reply ${first === undefined ? "never" : `${Math.round(first - laptop.startedAt)} ms`} after the laptop's plugd was started`);
+  for (const [i, at] of roamTimes.entries()) {
+    // The roam's outage: the longest silence between replies from the last one before the move until the next roam.
+    const end = roamTimes[i + 1] ?? Infinity;
+    const window = [r.times.filter((t) => t <= at).at(-1) ?? at, ...r.times.filter((t) => t > at && t <= end)];
+    let gap = 0;
+    for (let k = 1; k < window.length; k++) gap = Math.max(gap, (window[k] ?? 0) - (window[k - 1] ?? 0));
+    say(`roam ${i + 1}: longest gap in the 20 ms ping stream ${Math.round(gap)} ms`);
+  }
+  say(`ping stream: ${r.replies} replies, longest gap ${r.longestGapMs} ms`);
+  const final = await laptop.quickStatus();
+  const p = final.peers[0];
+  say(`laptop's path to home now: ${p?.path ?? "?"} via ${p?.endpoint ?? "?"}${p?.rttMs == null ? "" : ` (${p.rttMs} ms)`}`);
+  await Promise.all([laptop.stop(), server.stop()]);
 }
 
-/** Parses `ping -D` output: counts and the longest interval between consecutive replies. */
-function pingStats(output: string): { sent: number; received: number; gapMs: number } {
-  const stamps = [...output.matchAll(/^\[(\d+\.\d+)\].*icmp_seq=/gm)].map((m) => Number(m[1]) * 1000);
-  let gap = 0;
-  for (let i = 1; i < stamps.length; i++) gap = Math.max(gap, (stamps[i] ?? 0) - (stamps[i - 1] ?? 0));
-  const summary = /(\d+) packets transmitted, (\d+) received/.exec(output);
-  return { sent: Number(summary?.[1] ?? 0), received: Number(summary?.[2] ?? 0), gapMs: gap };
+const roamTimes: number[] = [];
+
+async function roam(host: Host, to: Parameters<Host["moveTo"]>[0], what: string): Promise<void> {
+  say(`laptop roams to ${what}`);
+  roamTimes.push(Date.now());
+  await host.moveTo(to);
+}
+
+/** One line per half second: each side's path, endpoint and round-trip time, as `plugd status` reports them. */
+function liveStatus(laptop: CoordinatedPlugd, server: CoordinatedPlugd, serverKey: string, laptopKey: string): { stop(): void } {
+  let last = "";
+  let running = true;
+  const tick = async (): Promise<void> => {
+    while (running) {
+      try {
+        const [l, s] = await Promise.all([laptop.quickStatus(), server.quickStatus()]);
+        const lp = l.peers.find((x) => x.publicKey === serverKey);
+        const sp = s.peers.find((x) => x.publicKey === laptopKey);
+        const line = `laptop→home: ${lp?.path ?? "?"} ${lp?.endpoint ?? ""}${lp?.rttMs == null ? "" : ` ${lp.rttMs} ms`}   home→laptop: ${sp?.path ?? "?"} ${sp?.endpoint ?? ""}${sp?.reason === undefined ? "" : `  (${sp.reason})`}`;
+        if (line !== last) say(line);
+        last = line;
+      } catch {
+        // a status request racing shutdown
+      }
+      await sleep(500);
+    }
+  };
+  void tick();
+  return {
+    stop: () => {
+      running = false;
+    },
+  };
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { PLUGD_BIN, run, sleep, waitForUapiSocket, type Daemon, type KeyPair } from "./netns.js";
 import type { Host, NatLab } from "./natlab/index.js";
+import { controlRequest, type InterfaceStatus } from "@plug/plugd";
 
 export interface PeerSpec {
   readonly keys: KeyPair;
@@ -84,6 +85,11 @@ export class CoordinatedPlugd {
   async status(): Promise<StatusJson> {
     const r = await run(PLUGD_BIN, ["status", this.ifname, "--json"]);
     return JSON.parse(r.stdout) as StatusJson;
+  }
+
+  /** The same status straight from the control socket (no `plugd status` process): for live displays. */
+  async quickStatus(): Promise<InterfaceStatus> {
+    return (await controlRequest(this.ifname, { op: "status" }, 5_000)) as InterfaceStatus;
   }
 
   async peer(publicKey: string): Promise<PeerStatusJson> {

@@ -119,7 +119,13 @@ export class CoordinatorLink {
       this.nextSendAt = now + REFRESH_MS;
       return this.nextSendAt;
     }
-    if (this.unansweredSince === null) this.unansweredSince = now;
+    // Silence only counts from a REGISTER that really left (coordd's address may still be resolving).
+    if (this.unansweredSince === null && sent) this.unansweredSince = now;
+    if (this.unansweredSince === null) {
+      this.nextSendAt = now + this.retryMs;
+      this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+      return this.nextSendAt;
+    }
     if (this.transport === "udp" && !this.udpAnswered && this.wsUrl !== null && now - this.unansweredSince >= UDP_GIVE_UP_MS) {
       this.log.info(`Coordinator does not answer over UDP; switching to WebSocket ${this.wsUrl}`);
       this.useTransport("ws");

@@ -81,13 +81,17 @@ export class PeerLink {
   /** Applies a push whose sealed list opened (or `list` null: keep the last one, e.g. an older replayed list). */
   /**
    * A push: coordd pushes only when a side registered, moved or changed its
-   * candidates, so every verification before it is suspect (the peer may
-   * have roamed off the path that answered a second ago). Probing starts
-   * over, and the relay takes over after RELAY_AFTER_MS if nothing answers —
-   * at once when either side is on the WebSocket (no UDP path can exist).
+   * candidates. If the peer moved, every verification before it is suspect
+   * (it may have roamed off the path that answered a second ago). Probing
+   * starts over, and the relay takes over after RELAY_AFTER_MS if nothing
+   * answers — at once when either side is on the WebSocket (no UDP path can
+   * exist then).
    */
   applyPush(push: PushState, list: CandidateList | null, ownMappingHard: boolean, ownOverWebSocket: boolean, now: number): void {
-    this.roamedAt = now;
+    // Only a peer that moved makes earlier verifications suspect; a push for a
+    // new port mapping or our own re-registration leaves working paths alone.
+    const moved = this.push === null || this.gone || !sameEndpoint(this.push.peerObserved, push.peerObserved);
+    if (moved) this.roamedAt = now;
     this.push = push;
     this.gone = false;
     if (list !== null) this.list = list;
@@ -101,7 +105,8 @@ export class PeerLink {
     // One easy and one hard NAT: the easy side guesses the hard side's port.
     const peerHard = this.list !== null && this.list.mapping >= NatBehavior.AddressDependent;
     if (peerHard && !ownMappingHard && !push.peerOverWebSocket) this.selector.guessAround(push.peerObserved, 256, now);
-    this.relayAt = push.peerOverWebSocket || ownOverWebSocket ? now : now + RELAY_AFTER_MS;
+    if (push.peerOverWebSocket || ownOverWebSocket) this.relayAt = now;
+    else if (moved || this.relayAt === null) this.relayAt = now + RELAY_AFTER_MS;
   }
 
   peerGone(): void {
