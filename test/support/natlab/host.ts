@@ -32,6 +32,11 @@ export class Host {
     return this.current;
   }
 
+  /** The current site, or undefined while the host is still being created. */
+  get siteIfJoined(): Site | undefined {
+    return this.current;
+  }
+
   /** The host's address on its current LAN (public on a "none" site). */
   get address(): string {
     return this.link(this.site).address;

@@ -141,7 +141,7 @@ export class NatLab {
 
   private readonly siteOwner = {
     addHost: (name: string, site: Site): Promise<Host> => this.addHost(name, site),
-    hostsOn: (site: Site): Host[] => this.hosts.filter((h) => h.site === site),
+    hostsOn: (site: Site): Host[] => this.hosts.filter((h) => h.siteIfJoined === site),
   };
 
   private async addHost(name: string, site: Site): Promise<Host> {
