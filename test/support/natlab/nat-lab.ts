@@ -3,7 +3,7 @@
 // process and file and removes them on close, on exit and on SIGINT/SIGTERM).
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Lab, type Netns, requirePrerequisites } from "../netns.js";
+import { Lab, type Netns, requirePrerequisites, run } from "../netns.js";
 import { COORD_ALTERNATE, COORD_PRIMARY, INTERNET_PREFIX_LEN, MAX_SITES, siteAddressing } from "./addressing.js";
 import { NsAgent } from "./agent/ns-agent.js";
 import { Capture, type CaptureOptions } from "./capture.js";
@@ -187,6 +187,17 @@ export class NatLab {
   async httpGet(ns: Netns, url: string, timeoutS = 5): Promise<{ ok: boolean; body: string; code: number }> {
     const r = await ns.exec("curl", ["-sS", "--fail", "--max-time", String(timeoutS), url], { allowFailure: true });
     return { ok: r.code === 0, body: r.stdout, code: r.code };
+  }
+
+  /** Every lab namespace's name (the internet, each router, each host). */
+  namespaceNames(): string[] {
+    return this.lab.namespaces.map((n) => n.name);
+  }
+
+  /** Pids of every process running in any lab namespace (daemons, agents, captures, plugd...). */
+  async processes(): Promise<number[]> {
+    const out = await Promise.all(this.lab.namespaces.map((n) => run("ip", ["netns", "pids", n.name], { allowFailure: true })));
+    return out.flatMap((r) => r.stdout.split("\n").filter((l) => l.trim() !== "").map(Number));
   }
 
   /** Recent output of coordd, miniupnpd and anything else spawned, for failure messages. */
