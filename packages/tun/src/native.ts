@@ -29,6 +29,13 @@ export interface NativeBinding {
   setMtu(name: string, mtu: number): void;
   getMtu(name: string): number;
   setUp(name: string): void;
+  udpOpen(port: number, ipv6: boolean, bufferBytes: number): [fd: number, port: number];
+  udpEncodeAddress(address: string, port: number, record: Uint8Array): boolean;
+  udpDecodeAddress(records: Uint8Array, offset: number): string;
+  /** stats = [sent, droppedFull, errors, lastErrno], updated in place. */
+  udpSend(fd: number, dualStack: boolean, datagrams: readonly Uint8Array[], records: Uint8Array, count: number, stats: Float64Array): number;
+  udpStartPoll(fd: number, records: Uint8Array, onBatch: (payloads: Buffer, count: number) => void, onError: (err: NativeError) => void): PollHandle;
+  udpStopPoll(handle: PollHandle): void;
   aeadCreate(key: Uint8Array, encrypt: boolean): AeadHandle;
   aeadSealTransport(sealer: AeadHandle, message: Uint8Array, plaintextLength: number): void;
   aeadOpenTransport(opener: AeadHandle, message: Uint8Array): number;
