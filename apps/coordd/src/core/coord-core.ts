@@ -5,8 +5,6 @@
 // rate limit, header, cookie (one HMAC), and only then X25519 and AEAD.
 import type { KeyObject } from "node:crypto";
 import {
-  cookieMatches,
-  computeCookie,
   decodeRegisterOuter,
   decodeRelayFrame,
   encodeCookieReply,
@@ -28,6 +26,7 @@ import {
   type LinkKeys,
   type RegisterBody,
 } from "@plug/protocol";
+import { CookieJar } from "./cookie-jar.js";
 import { TokenBucket, SourceLimiter } from "./token-bucket.js";
 import { DropReason, Metrics } from "./metrics.js";
 import type { Limits } from "./limits.js";
@@ -76,8 +75,7 @@ export class CoordCore {
   private readonly random: (n: number) => Uint8Array;
   private readonly limiter: SourceLimiter;
   private readonly relayTotal: TokenBucket;
-  private cookieSecrets: Uint8Array[];
-  private cookieRotatedMs: number;
+  private readonly cookies: CookieJar;
   private readonly sessions = new Map<string, Session>();
   private readonly rids = new Map<string, RidEntry>();
   private readonly channels = new Map<string, RidEntry>();
@@ -92,8 +90,7 @@ export class CoordCore {
     this.random = o.random;
     this.limiter = new SourceLimiter(o.limits.ratePerSecond, o.limits.rateBurst, o.limits.maxTrackedSources);
     this.relayTotal = new TokenBucket(o.limits.relayTotalBytesPerSecond, 2 * o.limits.relayTotalBytesPerSecond, o.nowMs);
-    this.cookieSecrets = [o.random(32)];
-    this.cookieRotatedMs = o.nowMs;
+    this.cookies = new CookieJar(o.random, o.limits.cookieRotationSeconds * 1000, o.limits.maxTrackedSources, o.nowMs);
   }
 
   get registeredRids(): number {
@@ -141,12 +138,6 @@ export class CoordCore {
     return [];
   }
 
-  private rotateCookies(nowMs: number): void {
-    if (nowMs - this.cookieRotatedMs < this.limits.cookieRotationSeconds * 1000) return;
-    this.cookieSecrets = [this.random(32), this.cookieSecrets[0] ?? this.random(32)];
-    this.cookieRotatedMs = nowMs;
-  }
-
   private register(d: Uint8Array, from: Source, nowMs: number): Send[] {
     let outer;
     try {
@@ -155,11 +146,10 @@ export class CoordCore {
       this.metrics.drop(d.length > MAX_REGISTER_LENGTH ? DropReason.Oversize : DropReason.Malformed);
       return [];
     }
-    this.rotateCookies(nowMs);
-    if (!cookieMatches(this.cookieSecrets, from.endpoint, from.transport, outer.cookie)) {
+    this.cookies.rotate(nowMs);
+    if (!this.cookies.matches(from, outer.cookie)) {
       this.metrics.cookieReplies++;
-      const cookie = computeCookie(this.cookieSecrets[0] ?? new Uint8Array(32), from.endpoint, from.transport);
-      return [{ to: from, bytes: encodeCookieReply({ echo: outer.counter, cookie }) }];
+      return [{ to: from, bytes: encodeCookieReply({ echo: outer.counter, cookie: this.cookies.issue(from) }) }];
     }
     const ek = bin(outer.ephemeralPublic);
     let session = this.sessions.get(ek);
@@ -383,7 +373,7 @@ export class CoordCore {
     const idleMs = this.limits.sessionIdleSeconds * 1000;
     for (const [k, s] of this.sessions) if (s.rids.size === 0 && nowMs - s.lastSeenMs > idleMs) this.sessions.delete(k);
     this.limiter.sweep(nowMs, 60_000);
-    this.rotateCookies(nowMs);
+    this.cookies.rotate(nowMs);
     return out;
   }
 }
