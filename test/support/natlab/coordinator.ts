@@ -26,6 +26,13 @@ export interface CoordinatorInfo extends CoordinatorPorts {
   readonly httpUrl: string;
 }
 
+/** The [Interface] lines of plugd's config (issue 5's format) that point at this coordinator. */
+export function coordinatorConfigLines(c: CoordinatorInfo, opts: { webSocket?: boolean } = {}): string {
+  const lines = [`Coordinator = ${c.host}:${c.udpPort}`, `CoordinatorKey = ${c.publicKeyBase64}`];
+  if (opts.webSocket ?? true) lines.push(`CoordinatorWebSocket = ${c.wsUrl}`);
+  return `${lines.join("\n")}\n`;
+}
+
 export const DEFAULT_COORDINATOR_PORTS: CoordinatorPorts = { udpPort: 3478, altUdpPort: 3479, httpPort: 8080 };
 
 export class Coordinator {

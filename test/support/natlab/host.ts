@@ -9,6 +9,8 @@ import type { Site } from "./site.js";
 export interface HostLink {
   readonly ifname: string;
   readonly address: string;
+  /** Present when the site routes IPv6. */
+  readonly address6: string | undefined;
 }
 
 /** Creates the host's veth into a site's LAN (the lab owns names and bridges). */
@@ -42,6 +44,11 @@ export class Host {
     return this.link(this.site).address;
   }
 
+  /** The host's global IPv6 address on its current LAN, if that site routes IPv6. */
+  get address6(): string | undefined {
+    return this.link(this.site).address6;
+  }
+
   /** The host's interface on its current LAN. */
   get iface(): string {
     return this.link(this.site).ifname;
@@ -64,7 +71,8 @@ export class Host {
     let next = this.links.get(site);
     if (next === undefined) {
       const ifname = await this.attach(this, site);
-      next = { ifname, address: site.allocateAddress() };
+      const k = site.allocateHostNumber();
+      next = { ifname, address: site.addressing.hostAddress(k), address6: site.ipv6 ? site.addressing.hostAddress6(k) : undefined };
       this.links.set(site, next);
       await this.ns.ip(["link", "set", ifname, "down"]);
     }
@@ -75,6 +83,8 @@ export class Host {
       `link set ${next.ifname} up`,
       `addr add ${next.address}/${site.addressing.lanPrefixLen} dev ${next.ifname}`,
       `route replace default via ${site.gateway} dev ${next.ifname}`,
+      // nodad: usable at once, as a roaming host's address must be.
+      ...(next.address6 === undefined ? [] : [`addr add ${next.address6}/64 dev ${next.ifname} nodad`, `route replace default via ${site.addressing.gateway6} dev ${next.ifname}`]),
     ];
     await run("ip", ["-n", this.ns.name, "-batch", "-"], { input: lines.join("\n") + "\n" });
     this.current = site;

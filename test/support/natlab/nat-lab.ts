@@ -4,7 +4,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Lab, type Netns, requirePrerequisites, run } from "../netns.js";
-import { COORD_ALTERNATE, COORD_PRIMARY, INTERNET_PREFIX_LEN, MAX_SITES, siteAddressing } from "./addressing.js";
+import { COORD_ALTERNATE, COORD_PRIMARY, INTERNET6_GATEWAY, INTERNET6_PREFIX_LEN, INTERNET_PREFIX_LEN, MAX_SITES, siteAddressing } from "./addressing.js";
 import { NsAgent } from "./agent/ns-agent.js";
 import { Capture, type CaptureOptions } from "./capture.js";
 import { COORDD_BIN, Coordinator, type CoordinatorInfo, type CoordinatorPorts, DEFAULT_COORDINATOR_PORTS } from "./coordinator.js";
@@ -54,6 +54,7 @@ export class NatLab {
       await inet.linkUp(br);
       await inet.addAddress(br, `${COORD_PRIMARY}/${INTERNET_PREFIX_LEN}`);
       await inet.addAddress(br, `${COORD_ALTERNATE}/32`);
+      await inet.addAddress(br, `${INTERNET6_GATEWAY}/${INTERNET6_PREFIX_LEN}`);
       const ports = { ...DEFAULT_COORDINATOR_PORTS, ...opts.coordinatorPorts };
       const level = opts.coorddLogLevel ?? (process.env.PLUG_E2E_LOG_LEVEL === "verbose" ? "debug" : "info");
       const coord = new Coordinator(lab, inet, ports, join(lab.dir, "coordd.key"), level);
@@ -119,6 +120,12 @@ export class NatLab {
     await router.linkUp(lanIf);
     await router.addAddress(lanIf, `${addressing.gateway}/${addressing.lanPrefixLen}`);
     if (addressing.publicLan) await this.internet.ip(["route", "add", addressing.lanCidr, "via", addressing.wan]);
+    if (opts.ipv6) {
+      await router.addAddress(wan.b, `${addressing.wan6}/${INTERNET6_PREFIX_LEN}`);
+      await router.ip(["-6", "route", "add", "default", "via", INTERNET6_GATEWAY]);
+      await router.addAddress(lanIf, `${addressing.gateway6}/64`);
+      await this.internet.ip(["-6", "route", "add", addressing.lan6Cidr, "via", addressing.wan6]);
+    }
     const ruleset = routerRules({ nat: opts.nat, upnp: opts.upnp ?? false, hairpin: opts.hairpin ?? false, wanIf: wan.b, lanIf, addressing });
     const rulesFile = join(this.lab.dir, `router-${name}.nft`);
     writeFileSync(rulesFile, ruleset);
@@ -134,7 +141,7 @@ export class NatLab {
           tag: name,
         })
       : undefined;
-    const site = new Site(this.siteOwner, name, index, opts.nat, router, addressing, wan.b, lanIf, opts.hairpin ?? false, ruleset, miniupnpd);
+    const site = new Site(this.siteOwner, name, index, opts.nat, router, addressing, wan.b, lanIf, opts.hairpin ?? false, opts.ipv6 ?? false, ruleset, miniupnpd);
     this.sitesByName.set(name, site);
     return site;
   }
@@ -216,12 +223,12 @@ export class NatLab {
   }
 }
 
-/** Forwarding on, no ICMP redirects (a hairpinned or inter-router packet leaves by the interface
+/** Forwarding on (both families), no ICMP redirects (a hairpinned or inter-router packet leaves by the interface
  * it came in on, and a redirect would teach the sender a path that bypasses NAT), and bridged
  * frames kept away from the IP hooks so a LAN's host-to-host traffic never meets the router's
  * forward policy (br_netfilter is loaded on this machine and defaults to on in new namespaces). */
 async function sysctls(ns: Netns): Promise<void> {
-  await ns.exec("sysctl", ["-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.default.send_redirects=0"]);
+  await ns.exec("sysctl", ["-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.default.send_redirects=0", "net.ipv6.conf.all.forwarding=1"]);
   await ns.exec("sysctl", ["-qw", "net.bridge.bridge-nf-call-iptables=0", "net.bridge.bridge-nf-call-ip6tables=0"], { allowFailure: true });
 }
 
