@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,40 +260,106 @@ static napi_value udp_decode_address(napi_env env, napi_callback_info info) {
 }
 
 // ---------------------------------------------------------------------------
-// udpSend(fd, dualStack, datagrams: Uint8Array[], records: Uint8Array, count, stats) -> sent
-// stats: Float64Array [sent, droppedFull (EAGAIN), errors, lastErrno], in place.
+// udpSend(fd, dualStack, datagrams: Uint8Array[], records: Uint8Array, count, stats, gso) -> sent
+// stats: Float64Array [sent, droppedFull (EAGAIN), errors, lastErrno, gsoFailed], in place.
+//
+// With gso, consecutive datagrams to the same address with the same length
+// (the last of a run may be shorter) go out as one UDP_SEGMENT message: the
+// kernel walks its UDP/IP send path once per run and splits it late (in the
+// NIC, or in software just before the driver). Receivers see ordinary
+// datagrams. If the kernel refuses a segmented message, its datagrams are
+// sent one by one and stats[4] is set so the caller stops asking.
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+// The kernel's UDP_MAX_SEGMENTS is 64 on older kernels.
+#define GSO_MAX_SEGMENTS 64
+#define GSO_MAX_BYTES 65000
+
+typedef struct {
+  struct mmsghdr msgs[SEND_CHUNK];
+  struct iovec iovs[SEND_CHUNK];
+  struct sockaddr_storage addrs[SEND_CHUNK];
+  char ctrl[SEND_CHUNK][CMSG_SPACE(sizeof(uint16_t))];
+  uint32_t segments[SEND_CHUNK];
+  const uint8_t *record[SEND_CHUNK];
+} send_chunk_t;
+
+static void set_gso(send_chunk_t *c, uint32_t m, uint16_t size) {
+  struct msghdr *h = &c->msgs[m].msg_hdr;
+  h->msg_control = c->ctrl[m];
+  h->msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+  struct cmsghdr *cm = CMSG_FIRSTHDR(h);
+  cm->cmsg_level = SOL_UDP;
+  cm->cmsg_type = UDP_SEGMENT;
+  cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+  memcpy(CMSG_DATA(cm), &size, sizeof size);
+}
+
+// Sends the segments of message m one by one after the kernel refused it segmented.
+static uint32_t send_unsegmented(int fd, send_chunk_t *c, uint32_t m, double *stats) {
+  struct msghdr *h = &c->msgs[m].msg_hdr;
+  uint32_t sent = 0;
+  for (size_t k = 0; k < h->msg_iovlen; k++) {
+    struct msghdr one;
+    memset(&one, 0, sizeof one);
+    one.msg_name = h->msg_name;
+    one.msg_namelen = h->msg_namelen;
+    one.msg_iov = &h->msg_iov[k];
+    one.msg_iovlen = 1;
+    ssize_t r;
+    do {
+      r = sendmsg(fd, &one, 0);
+    } while (r < 0 && errno == EINTR);
+    if (r >= 0) {
+      sent++;
+    } else {
+      stats[2] += 1;
+      stats[3] = errno;
+    }
+  }
+  return sent;
+}
 
 static napi_value udp_send(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   int32_t fd = -1;
   bool dual_stack = false;
   bool is_array = false;
+  bool gso = false;
   uint8_t *records = NULL;
   size_t records_len = 0;
   uint32_t count = 0;
   napi_typedarray_type stype;
   size_t slen = 0;
   void *sdata = NULL;
-  if (argc < 6 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_bool(env, argv[1], &dual_stack) != napi_ok ||
+  if (argc < 7 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_bool(env, argv[1], &dual_stack) != napi_ok ||
       napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array || !get_bytes(env, argv[3], &records, &records_len) ||
       napi_get_value_uint32(env, argv[4], &count) != napi_ok || (size_t)count * RECORD_SIZE > records_len ||
       napi_get_typedarray_info(env, argv[5], &stype, &slen, &sdata, NULL, NULL) != napi_ok || stype != napi_float64_array ||
-      slen < 4) {
-    napi_throw_type_error(env, "EINVAL", "udpSend(fd, dualStack, datagrams, records, count, stats): bad arguments");
+      slen < 5 || napi_get_value_bool(env, argv[6], &gso) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "udpSend(fd, dualStack, datagrams, records, count, stats, gso): bad arguments");
     return NULL;
   }
   double *stats = (double *)sdata;
-  struct mmsghdr msgs[SEND_CHUNK];
-  struct iovec iovs[SEND_CHUNK];
-  struct sockaddr_storage addrs[SEND_CHUNK];
+  static send_chunk_t chunk;  // JS thread only; too big for the stack
+  send_chunk_t *c = &chunk;
   uint32_t sent_total = 0;
   uint32_t i = 0;
   while (i < count) {
-    // Fill a chunk; datagrams with an unusable address are counted as errors and skipped.
-    uint32_t n = 0;
-    while (n < SEND_CHUNK && i < count) {
+    // Fill a chunk of up to SEND_CHUNK datagrams; datagrams with an unusable
+    // address are counted as errors and skipped.
+    uint32_t n = 0;     // messages
+    uint32_t used = 0;  // iovecs
+    size_t run_bytes = 0;
+    int run_open = 0;   // the last message may take more segments
+    while (used < SEND_CHUNK && i < count) {
       napi_value item;
       uint8_t *data = NULL;
       size_t length = 0;
@@ -300,44 +367,75 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
         napi_throw_type_error(env, "EINVAL", "udpSend: every datagram must be a Uint8Array");
         return NULL;
       }
-      socklen_t alen = sockaddr_from_record(&addrs[n], records + (size_t)i * RECORD_SIZE, dual_stack);
+      const uint8_t *rec = records + (size_t)i * RECORD_SIZE;
       i++;
+      if (gso && run_open && n > 0 && length > 0 && memcmp(rec + 4, c->record[n - 1] + 4, RECORD_SIZE - 4) == 0) {
+        struct msghdr *h = &c->msgs[n - 1].msg_hdr;
+        size_t seg = h->msg_iov[0].iov_len;
+        if (length <= seg && run_bytes + length <= GSO_MAX_BYTES && c->segments[n - 1] < GSO_MAX_SEGMENTS) {
+          c->iovs[used].iov_base = data;
+          c->iovs[used].iov_len = length;
+          used++;
+          h->msg_iovlen++;
+          c->segments[n - 1]++;
+          run_bytes += length;
+          if (c->segments[n - 1] == 2) set_gso(c, n - 1, (uint16_t)seg);
+          // A shorter segment can only be the last one of a run.
+          if (length < seg) run_open = 0;
+          continue;
+        }
+      }
+      socklen_t alen = sockaddr_from_record(&c->addrs[n], rec, dual_stack);
       if (alen == 0) {
         stats[2] += 1;
         stats[3] = EAFNOSUPPORT;
+        run_open = 0;
         continue;
       }
-      iovs[n].iov_base = data;
-      iovs[n].iov_len = length;
-      memset(&msgs[n], 0, sizeof msgs[n]);
-      msgs[n].msg_hdr.msg_name = &addrs[n];
-      msgs[n].msg_hdr.msg_namelen = alen;
-      msgs[n].msg_hdr.msg_iov = &iovs[n];
-      msgs[n].msg_hdr.msg_iovlen = 1;
+      c->iovs[used].iov_base = data;
+      c->iovs[used].iov_len = length;
+      memset(&c->msgs[n], 0, sizeof c->msgs[n]);
+      c->msgs[n].msg_hdr.msg_name = &c->addrs[n];
+      c->msgs[n].msg_hdr.msg_namelen = alen;
+      c->msgs[n].msg_hdr.msg_iov = &c->iovs[used];
+      c->msgs[n].msg_hdr.msg_iovlen = 1;
+      c->segments[n] = 1;
+      c->record[n] = rec;
+      used++;
       n++;
+      run_bytes = length;
+      run_open = length > 0;
     }
     uint32_t done = 0;
     while (done < n) {
-      int r = sendmmsg(fd, msgs + done, n - done, 0);
+      int r = sendmmsg(fd, c->msgs + done, n - done, 0);
       if (r > 0) {
+        for (int k = 0; k < r; k++) sent_total += c->segments[done + (uint32_t)k];
         done += (uint32_t)r;
-        sent_total += (uint32_t)r;
         continue;
       }
       if (r < 0 && errno == EINTR) continue;
       int err = r < 0 ? errno : EIO;
       if (err == EAGAIN || err == EWOULDBLOCK) {
         // The socket buffer is full: drop the rest of this call, as a router would.
-        uint32_t rest = (n - done) + (count - i);
+        double rest = (double)(count - i);
+        for (uint32_t k = done; k < n; k++) rest += c->segments[k];
         stats[1] += rest;
         stats[0] += sent_total;
         napi_value result;
         napi_create_uint32(env, sent_total, &result);
         return result;
       }
-      // This datagram failed (unreachable, EPERM from a firewall, too big): skip it only.
-      stats[2] += 1;
-      stats[3] = err;
+      if (c->segments[done] > 1 && (err == EIO || err == EINVAL || err == ENOPROTOOPT || err == EOPNOTSUPP)) {
+        // No segmentation on this path (an old kernel, or a device without
+        // checksum offload): send these one by one and tell JS to stop.
+        stats[4] = 1;
+        sent_total += send_unsegmented(fd, c, done, stats);
+      } else {
+        // This message failed (unreachable, EPERM from a firewall, too big): skip it only.
+        stats[2] += c->segments[done];
+        stats[3] = err;
+      }
       done++;
     }
   }

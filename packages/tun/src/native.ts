@@ -32,8 +32,8 @@ export interface NativeBinding {
   udpOpen(port: number, ipv6: boolean, bufferBytes: number): [fd: number, port: number];
   udpEncodeAddress(address: string, port: number, record: Uint8Array): boolean;
   udpDecodeAddress(records: Uint8Array, offset: number): string;
-  /** stats = [sent, droppedFull, errors, lastErrno], updated in place. */
-  udpSend(fd: number, dualStack: boolean, datagrams: readonly Uint8Array[], records: Uint8Array, count: number, stats: Float64Array): number;
+  /** stats = [sent, droppedFull, errors, lastErrno, gsoFailed], updated in place. */
+  udpSend(fd: number, dualStack: boolean, datagrams: readonly Uint8Array[], records: Uint8Array, count: number, stats: Float64Array, gso: boolean): number;
   udpStartPoll(fd: number, records: Uint8Array, onBatch: (payloads: Buffer, count: number) => void, onError: (err: NativeError) => void): PollHandle;
   udpStopPoll(handle: PollHandle): void;
   aeadCreate(key: Uint8Array, encrypt: boolean): AeadHandle;

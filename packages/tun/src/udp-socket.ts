@@ -1,6 +1,6 @@
 // A UDP socket owned by the addon (native/udp.c) so that receive and send are
 // batched: one recvmmsg and one JS call per burst of up to 64 datagrams, one
-// sendmmsg per batch of sends. Addresses cross as 32-byte records (see
+// sendmmsg per batch of sends, runs to one peer segmented (UDP GSO). Addresses cross as 32-byte records (see
 // UDP_RECORD_SIZE) that callers cache, not as strings parsed per datagram.
 import { isNativeError, native, type PollHandle } from "./native.js";
 import { TunError } from "./types.js";
@@ -22,7 +22,12 @@ export interface UdpSocketStats {
   readonly txErrors: number;
   /** errno of the last send error, 0 if none. */
   readonly txLastErrno: number;
+  /** Whether runs of equal-size datagrams still go out as UDP_SEGMENT messages. */
+  readonly gso: boolean;
 }
+
+/** PLUG_UDP_GSO=0 turns segmentation offload off (to measure what it gains). */
+const GSO_DEFAULT = process.env["PLUG_UDP_GSO"] !== "0";
 
 /**
  * `payloads` holds the datagrams back to back; datagram i is the next
@@ -35,8 +40,9 @@ export class BatchUdpSocket {
   private poll: PollHandle | undefined;
   private isClosed = false;
   private readonly recvRecords = new Uint8Array(UDP_RECV_BATCH * UDP_RECORD_SIZE);
-  // [sent, droppedFull, errors, lastErrno], updated in place by the addon.
-  private readonly txStats = new Float64Array(4);
+  // [sent, droppedFull, errors, lastErrno, gsoFailed], updated in place by the addon.
+  private readonly txStats = new Float64Array(5);
+  private gso = GSO_DEFAULT;
 
   private constructor(
     readonly fd: number,
@@ -77,15 +83,19 @@ export class BatchUdpSocket {
    * Sends datagrams[i] to the address in records[i * UDP_RECORD_SIZE ...] for
    * i < count in as few syscalls as possible; returns how many the kernel took.
    * Never blocks: with the send buffer full, the rest is dropped and counted.
+   * Runs of equal-size datagrams to one address go out as one UDP_SEGMENT
+   * (GSO) message each, until the kernel refuses one; then never again.
    */
   send(datagrams: readonly Uint8Array[], records: Uint8Array, count: number): number {
     if (this.isClosed) return 0;
-    return native().udpSend(this.fd, this.dualStack, datagrams, records, count, this.txStats);
+    const sent = native().udpSend(this.fd, this.dualStack, datagrams, records, count, this.txStats, this.gso);
+    if (this.txStats[4] === 1) this.gso = false;
+    return sent;
   }
 
   stats(): UdpSocketStats {
     const s = this.txStats;
-    return { txDatagrams: s[0] ?? 0, txDroppedFull: s[1] ?? 0, txErrors: s[2] ?? 0, txLastErrno: s[3] ?? 0 };
+    return { txDatagrams: s[0] ?? 0, txDroppedFull: s[1] ?? 0, txErrors: s[2] ?? 0, txLastErrno: s[3] ?? 0, gso: this.gso };
   }
 
   close(): void {
