@@ -80,4 +80,23 @@ describe("LAN and hairpin", { concurrency: true }, () => {
     const got = await arrival(ab, sb.socket, "from a stranger");
     assert.deepEqual({ address: got.address, port: got.port }, { address: stranger.address, port: ss.port });
   });
+
+  test("two LAN hosts on one port: masquerade keeps mappings per LAN endpoint, first come first served", async () => {
+    const site = await lab.addSite("shared", { nat: "eim" });
+    const pub = await lab.addSite("peer", { nat: "none" });
+    const [a, b, peer] = await Promise.all([site.addHost("same-a"), site.addHost("same-b"), pub.addHost("peer")]);
+    const server = { host: lab.coordinator.host, port: lab.coordinator.udpPort };
+    const [aa, ab, ap] = [lab.agent(a), lab.agent(b), lab.agent(peer)];
+    const [sa, sb, sp] = await Promise.all([aa.open(40000), ab.open(40000), ap.open()]);
+    assert.equal((await aa.binding(sa.socket, server)).mapped.port, 40000);
+    // b talks to a peer first: no clash there, so that flow keeps port 40000...
+    await ab.send(sb.socket, peer.address, sp.port, "b first");
+    const seen = await arrival(ap, sp.socket, "b first");
+    assert.deepEqual({ address: seen.address, port: seen.port }, { address: site.publicAddress, port: 40000 });
+    // ...but towards coordd 40000 is a's, so coordd sees b on another port: for b the NAT is
+    // endpoint-dependent in this order of events.
+    const mb = await ab.binding(sb.socket, server);
+    assert.equal(mb.mapped.address, site.publicAddress);
+    assert.notEqual(mb.mapped.port, 40000);
+  });
 });
