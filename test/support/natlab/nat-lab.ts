@@ -27,7 +27,7 @@ const NAME = /^[a-z][a-z0-9-]{0,15}$/;
 export class NatLab {
   private readonly sitesByName = new Map<string, Site>();
   private readonly hostsByName = new Map<string, Host>();
-  private readonly agents: NsAgent[] = [];
+  private readonly agents = new Map<string, NsAgent>();
   private nextSite = 1;
   private nextHost = 1;
   private closed = false;
@@ -106,6 +106,7 @@ export class NatLab {
     if (!NAME.test(name) || this.sitesByName.has(name)) throw new Error(`natlab: bad or duplicate site name "${name}"`);
     if (this.nextSite > MAX_SITES) throw new Error(`natlab: at most ${MAX_SITES} sites`);
     if (opts.upnp && opts.nat === "none") throw new Error("natlab: miniupnpd needs a NAT router (nat other than none)");
+    if (opts.hairpin && opts.nat !== "eim" && opts.nat !== "fullcone") throw new Error(`natlab: hairpin is only built for eim and fullcone routers, not ${opts.nat}`);
     const index = this.nextSite++;
     const addressing = siteAddressing(index, opts.nat === "none");
     const router = await this.lab.netns(`r-${name}`);
@@ -183,10 +184,17 @@ export class NatLab {
     return Capture.start(this.lab, ns, { iface, ...(opts.filter ? { filter: opts.filter } : {}) });
   }
 
-  /** A UDP/STUN agent (agent/agent-main.ts) in a host's or any lab namespace; ended at close. */
+  /**
+   * The UDP/STUN agent (agent/agent-main.ts) of a host's or any lab namespace: one process per
+   * namespace, shared by every caller (sockets are separate handles); ended at close.
+   */
   agent(where: Host | Netns): NsAgent {
-    const a = new NsAgent(where instanceof Host ? where.ns : where);
-    this.agents.push(a);
+    const ns = where instanceof Host ? where.ns : where;
+    let a = this.agents.get(ns.name);
+    if (a === undefined || !a.running) {
+      a = new NsAgent(ns);
+      this.agents.set(ns.name, a);
+    }
     return a;
   }
 
@@ -213,7 +221,7 @@ export class NatLab {
   }
 
   private async closeAgents(): Promise<void> {
-    await Promise.all(this.agents.map((a) => a.close()));
+    await Promise.all([...this.agents.values()].map((a) => a.close()));
   }
 
   async close(): Promise<void> {

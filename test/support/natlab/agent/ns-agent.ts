@@ -69,6 +69,10 @@ export class NsAgent {
     return this.child.pid;
   }
 
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   private onLine(line: string): void {
     let msg: AgentReply;
     try {
