@@ -1,6 +1,6 @@
 // host.moveTo(site) moves a host between LANs: the same local socket's public mapping follows it
-// (site A's router, then B's, then its own public address on a NAT-less site, then A again), and
-// only the current link is up and addressed.
+// (site A's router, then B's, then its own public address on a NAT-less site, then offline, then
+// A again), and only the current link is up and addressed.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { NatLab } from "../support/natlab/index.js";
@@ -38,6 +38,13 @@ test("roaming moves the host's public mapping from site to site", async () => {
   await laptop.moveTo(street);
   const onStreet = await agent.binding(socket, server);
   assert.deepEqual({ address: onStreet.mapped.address, port: onStreet.mapped.port }, { address: laptop.address, port });
+
+  // Offline: no address, no route, nothing reaches coordd; moveTo brings it back.
+  await laptop.offline();
+  assert.equal(laptop.siteIfJoined, undefined);
+  assert.deepEqual(street.hosts, []);
+  assert.equal((await laptop.ns.ip(["-4", "-o", "addr", "show", "scope", "global"])).trim(), "");
+  await assert.rejects(agent.binding(socket, server, { rtoMs: 100, rc: 2, rm: 2 }));
 
   await laptop.moveTo(home);
   assert.equal(laptop.address, homeAddress);

@@ -34,7 +34,7 @@ export class Host {
     return this.current;
   }
 
-  /** The current site, or undefined while the host is still being created. */
+  /** The current site, or undefined while the host is being created or is offline. */
   get siteIfJoined(): Site | undefined {
     return this.current;
   }
@@ -63,6 +63,14 @@ export class Host {
     const l = this.links.get(site);
     if (l === undefined) throw new Error(`natlab: host ${this.name} has no link to site ${site.name}`);
     return l;
+  }
+
+  /** Loses its network (the current link goes down with its addresses and routes); moveTo reconnects. */
+  async offline(): Promise<void> {
+    const prev = this.current === undefined ? undefined : this.links.get(this.current);
+    if (prev === undefined) return;
+    await run("ip", ["-n", this.ns.name, "-batch", "-"], { input: `addr flush dev ${prev.ifname}\nlink set ${prev.ifname} down\n` });
+    this.current = undefined;
   }
 
   /** Roams onto `site`'s LAN: old link down, new link up, addressed, default route via its router. */
