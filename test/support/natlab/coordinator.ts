@@ -43,7 +43,8 @@ export class Coordinator {
     private readonly lab: Lab,
     private readonly ns: Netns,
     private readonly ports: CoordinatorPorts,
-    private readonly keyFile: string,
+    /** coordd's private key file (0600, in the lab directory; created by coordd on first start). */
+    readonly keyFile: string,
     private readonly logLevel: string,
   ) {}
 
