@@ -27,6 +27,7 @@ import {
   type RegisterBody,
 } from "@plug/protocol";
 import { CookieJar } from "./cookie-jar.js";
+import { ResumableScan } from "./resumable-scan.js";
 import { TokenBucket, SourceLimiter } from "./token-bucket.js";
 import { DropReason, Metrics } from "./metrics.js";
 import type { Limits } from "./limits.js";
@@ -82,6 +83,8 @@ export class CoordCore {
   private readonly ridsPerAddress = new Map<string, number>();
   /** Rids held through each WebSocket connection, so a closing connection costs its own slots, not a table scan. */
   private readonly ridsPerConnection = new Map<string, Set<string>>();
+  private readonly ridScan = new ResumableScan(this.rids);
+  private readonly sessionScan = new ResumableScan(this.sessions);
 
   constructor(o: CoreOptions) {
     this.serverKey = x25519PrivateKeyObject(o.serverPrivate);
@@ -358,21 +361,28 @@ export class CoordCore {
     return out;
   }
 
-  /** Periodic housekeeping: expire registrations, idle sessions and limiter state. */
-  sweep(nowMs: number): Send[] {
+  /**
+   * Periodic housekeeping: expire registrations, idle sessions and limiter
+   * state. `fraction` of each table is looked at, resuming where the last
+   * call stopped (1: everything now). A whole sweep at 100,000 registrations
+   * stalls the event loop for tens of milliseconds, which every PUSH queued
+   * behind it waits for; coordd calls this often with a small fraction.
+   */
+  sweep(nowMs: number, fraction = 1): Send[] {
     const out: Send[] = [];
-    // Walks the live maps without copying them (deleting the current entry is safe in a Map
-    // iteration): at 100k registrations a copy per sweep is garbage that shows up as push latency.
-    for (const entry of this.rids.values()) {
+    const budget = (size: number): number => (fraction >= 1 ? Infinity : Math.max(1000, Math.ceil(size * fraction)));
+    this.ridScan.step(budget(this.rids.size), (entry) => {
       const [a, b] = entry.slots;
       const aGone = a !== undefined && a.expiresMs <= nowMs;
       // When both sides expire together nobody is left to tell.
       if (b !== undefined && b.expiresMs <= nowMs) out.push(...this.removeSlot(entry, b, !aGone));
       if (a !== undefined && aGone) out.push(...this.removeSlot(entry, a));
-    }
+    });
     const idleMs = this.limits.sessionIdleSeconds * 1000;
-    for (const [k, s] of this.sessions) if (s.rids.size === 0 && nowMs - s.lastSeenMs > idleMs) this.sessions.delete(k);
-    this.limiter.sweep(nowMs, 60_000);
+    this.sessionScan.step(budget(this.sessions.size), (s, k) => {
+      if (s.rids.size === 0 && nowMs - s.lastSeenMs > idleMs) this.sessions.delete(k);
+    });
+    this.limiter.sweep(nowMs, 60_000, budget(this.limiter.tracked));
     this.cookies.rotate(nowMs);
     return out;
   }
