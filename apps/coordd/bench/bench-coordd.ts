@@ -1,6 +1,7 @@
 // coordd load benchmark (loopback only, bounded in count and time).
 //   npm run bench:coordd            full run (about a minute)
 //   npm run bench:coordd -- --quick  smaller counts, for a smoke test
+//   npm run bench:coordd -- --phases push,relay   only some of: core, reg, push, relay (while iterating)
 // coordd runs as its own process (its own core, as deployed); this process
 // simulates the clients over UDP. The per-source abuse limits are lifted for
 // the run, because every simulated client shares 127.0.0.1 and a real
@@ -8,7 +9,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCoreBench } from "./core-bench.js";
@@ -34,6 +35,8 @@ const PUSH_PAIRS = quick ? 5_000 : 10_000;
 const RELAY_MAX_PACKETS = quick ? 100_000 : 500_000;
 const RELAY_MAX_MS = quick ? 2_000 : 5_000;
 const PHASE_TIMEOUT_MS = 60_000;
+const phasesArg = process.argv.indexOf("--phases");
+const PHASES = new Set((phasesArg > 0 ? String(process.argv[phasesArg + 1]) : "core,reg,push,relay").split(","));
 const SOCKETS = 8;
 const WINDOW = 1024;
 
@@ -51,20 +54,25 @@ interface Server {
 async function startServer(): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "pcd-bench-"));
   const big = "1000000000";
-  // BENCH_COORDD_NODE_ARGS="--cpu-prof" profiles the server side.
+  // BENCH_COORDD_NODE_ARGS="--cpu-prof" profiles the server side; BENCH_COORDD_LOG=FILE keeps its stdout (e.g. --trace-gc).
   const nodeArgs = (process.env.BENCH_COORDD_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
   const proc = spawn(process.execPath, [...nodeArgs, bin, "--bind", "127.0.0.1", "--http-host", "127.0.0.1", "--udp-port", "0", "--alt-udp-port", "0", "--http-port", "0",
     "--key-file", join(dir, "key"), "--rate-pps", big, "--rate-burst", big, "--max-rids-per-address", big, "--max-sessions", big,
     "--relay-pair-bps", "10000000000", "--relay-total-bps", "10000000000"], { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
+  let out: string | null = "";
   const started = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error("coordd did not start")), 15_000);
+    const log = process.env.BENCH_COORDD_LOG;
     proc.stdout?.on("data", (d: Buffer) => {
+      if (log !== undefined) appendFileSync(log, d);
+      if (out === null) return;
       out += d.toString();
       for (const line of out.split("\n")) {
         if (!line.includes("coordd listening")) continue;
         clearTimeout(t);
+        out = null;
         resolve(JSON.parse(line) as Record<string, unknown>);
+        return;
       }
     });
   });
@@ -129,7 +137,7 @@ interface Session {
 }
 
 async function main(): Promise<void> {
-  const results: Record<string, number> = { ...runCoreBench(quick ? 20_000 : 100_000, RIDS_PER_SESSION) };
+  const results: Record<string, number> = PHASES.has("core") ? { ...runCoreBench(quick ? 20_000 : 100_000, RIDS_PER_SESSION) } : {};
   const server = await startServer();
   const socks: Socket[] = [];
   let acks = 0;
@@ -149,6 +157,9 @@ async function main(): Promise<void> {
     }
     cookieWaiters = [];
 
+    const sealed = randomBytes(200); // a typical sealed list: ~8 candidates
+    if (PHASES.has("reg")) await registrations();
+    async function registrations(): Promise<void> {
     // ---- registrations: new sessions (one X25519 each), 4 rids per session ----
     const nSessions = N_REG / RIDS_PER_SESSION;
     const sessions: Session[] = [];
@@ -156,7 +167,6 @@ async function main(): Promise<void> {
       const e = generateKeyPair();
       sessions.push({ keys: clientLinkKeys(e.privateKey, e.publicKey, server.publicKey), sock: i % SOCKETS, counter: 0n });
     }
-    const sealed = randomBytes(200); // a typical sealed list: ~8 candidates
     const bodies = Array.from({ length: N_REG }, () => ({ rid: randomBytes(16), slot: randomBytes(16), flags: 0, sealed }));
     const build = (): { sock: Socket; bytes: Uint8Array }[] =>
       bodies.map((body, i) => {
@@ -183,7 +193,10 @@ async function main(): Promise<void> {
     const r2 = await blast(refresh, () => acks);
     results.registrations_per_coordd_cpu_s_refresh = Math.round(r2.answered / ((await metric(server, "process_cpu_seconds_total")) - cpu0));
     results.registrations_per_s_refresh = Math.round((r2.answered / r2.ms) * 1000);
+    }
 
+    if (PHASES.has("push")) await pushLatency();
+    async function pushLatency(): Promise<void> {
     // ---- push latency at PUSH_RATE registrations per second ----
     const firstSide: { sock: Socket; bytes: Uint8Array }[] = [];
     const warmup: { sock: Socket; bytes: Uint8Array }[] = [];
@@ -224,7 +237,7 @@ async function main(): Promise<void> {
     await blast(firstSide, () => acks);
     await blast(warmup, () => acks);
     await new Promise((r) => setTimeout(r, 300));
-    cpu0 = await metric(server, "process_cpu_seconds_total");
+    const cpu0 = await metric(server, "process_cpu_seconds_total");
     const benchCpu0 = process.cpuUsage();
     const t0 = performance.now();
     let next = 0;
@@ -250,12 +263,15 @@ async function main(): Promise<void> {
     results.push_p50_ms = Math.round(percentile(latencies, 50) * 100) / 100;
     results.push_p99_ms = Math.round(percentile(latencies, 99) * 100) / 100;
     for (const s of pushSocks) s.close();
+    }
 
     // ---- relay: packets per second and added latency ----
-    cpu0 = await metric(server, "process_cpu_seconds_total");
-    const relay = await relayBench(server);
-    Object.assign(results, relay);
-    results.relay_packets_per_coordd_cpu_s = Math.round((relay.relay_packets_total ?? 0) / ((await metric(server, "process_cpu_seconds_total")) - cpu0));
+    if (PHASES.has("relay")) {
+      const cpu0 = await metric(server, "process_cpu_seconds_total");
+      const relay = await relayBench(server);
+      Object.assign(results, relay);
+      results.relay_packets_per_coordd_cpu_s = Math.round((relay.relay_packets_total ?? 0) / ((await metric(server, "process_cpu_seconds_total")) - cpu0));
+    }
     results.rss_mb_end = Math.round((await metric(server, "process_resident_memory_bytes")) / 1e6);
     results.drops_rate_limited = await metric(server, 'coordd_dropped_total{reason="rate_limited"}');
   } finally {
