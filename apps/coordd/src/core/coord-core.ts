@@ -238,11 +238,13 @@ export class CoordCore {
         this.ridsPerAddress.set(from.endpoint.address, (this.ridsPerAddress.get(from.endpoint.address) ?? 0) + 1);
       }
       if (changed) slot.sealed = Uint8Array.from(body.sealed);
+      // The same path keeps its Source object: replacing it on every refresh made each refresh
+      // leave a surviving object behind for the young-generation GC to copy (longer pauses).
       if (slot.source.id !== from.id) {
         this.untrackConnection(slot.source, ridKey);
         this.trackConnection(from, ridKey);
+        slot.source = from;
       }
-      slot.source = from;
     }
     slot.expiresMs = nowMs + this.limits.registrationLifetimeSeconds * 1000;
     this.metrics.registrations++;
