@@ -581,6 +581,8 @@ static napi_value init(napi_env env, napi_value exports) {
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   if (!register_aead(env, exports)) return NULL;
   if (!register_udp(env, exports)) return NULL;
+  if (!register_blake2s(env, exports)) return NULL;
+  if (!register_x25519(env, exports)) return NULL;
   return exports;
 }
 

@@ -348,7 +348,7 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
     return NULL;
   }
   double *stats = (double *)sdata;
-  static send_chunk_t chunk;  // JS thread only; too big for the stack
+  static _Thread_local send_chunk_t chunk;  // too big for the stack; per thread for Workers
   send_chunk_t *c = &chunk;
   uint32_t sent_total = 0;
   uint32_t i = 0;
