@@ -15,7 +15,7 @@ async function stunClient(host: Host): Promise<StunClientVerdict> {
 describe("each NAT kind classifies as built", { concurrency: true }, () => {
   before(async () => {
     lab = await NatLab.create();
-    for (const nat of NAT_KINDS) hosts.set(nat, await (await lab.addSite(nat, { nat })).addHost(`h-${nat}`));
+    await Promise.all(NAT_KINDS.map(async (nat) => hosts.set(nat, await (await lab.addSite(nat, { nat })).addHost(`h-${nat}`))));
   });
   after(() => lab?.close());
 

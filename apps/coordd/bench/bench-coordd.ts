@@ -1,6 +1,7 @@
 // coordd load benchmark (loopback only, bounded in count and time).
 //   npm run bench:coordd            full run (about a minute)
 //   npm run bench:coordd -- --quick  smaller counts, for a smoke test
+//   npm run bench:coordd -- --phases push,relay   only some of: core, reg, push, relay (while iterating)
 // coordd runs as its own process (its own core, as deployed); this process
 // simulates the clients over UDP. The per-source abuse limits are lifted for
 // the run, because every simulated client shares 127.0.0.1 and a real
@@ -8,7 +9,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCoreBench } from "./core-bench.js";
@@ -34,6 +35,8 @@ const PUSH_PAIRS = quick ? 5_000 : 10_000;
 const RELAY_MAX_PACKETS = quick ? 100_000 : 500_000;
 const RELAY_MAX_MS = quick ? 2_000 : 5_000;
 const PHASE_TIMEOUT_MS = 60_000;
+const phasesArg = process.argv.indexOf("--phases");
+const PHASES = new Set((phasesArg > 0 ? String(process.argv[phasesArg + 1]) : "core,reg,push,relay").split(","));
 const SOCKETS = 8;
 const WINDOW = 1024;
 
@@ -51,20 +54,25 @@ interface Server {
 async function startServer(): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "pcd-bench-"));
   const big = "1000000000";
-  // BENCH_COORDD_NODE_ARGS="--cpu-prof" profiles the server side.
+  // BENCH_COORDD_NODE_ARGS="--cpu-prof" profiles the server side; BENCH_COORDD_LOG=FILE keeps its stdout (e.g. --trace-gc).
   const nodeArgs = (process.env.BENCH_COORDD_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
   const proc = spawn(process.execPath, [...nodeArgs, bin, "--bind", "127.0.0.1", "--http-host", "127.0.0.1", "--udp-port", "0", "--alt-udp-port", "0", "--http-port", "0",
     "--key-file", join(dir, "key"), "--rate-pps", big, "--rate-burst", big, "--max-rids-per-address", big, "--max-sessions", big,
     "--relay-pair-bps", "10000000000", "--relay-total-bps", "10000000000"], { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
+  let out: string | null = "";
   const started = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error("coordd did not start")), 15_000);
+    const log = process.env.BENCH_COORDD_LOG;
     proc.stdout?.on("data", (d: Buffer) => {
+      if (log !== undefined) appendFileSync(log, d);
+      if (out === null) return;
       out += d.toString();
       for (const line of out.split("\n")) {
         if (!line.includes("coordd listening")) continue;
         clearTimeout(t);
+        out = null;
         resolve(JSON.parse(line) as Record<string, unknown>);
+        return;
       }
     });
   });
@@ -129,7 +137,7 @@ interface Session {
 }
 
 async function main(): Promise<void> {
-  const results: Record<string, number> = { ...runCoreBench(quick ? 20_000 : 100_000, RIDS_PER_SESSION) };
+  const results: Record<string, number> = PHASES.has("core") ? { ...runCoreBench(quick ? 20_000 : 100_000, RIDS_PER_SESSION) } : {};
   const server = await startServer();
   const socks: Socket[] = [];
   let acks = 0;
@@ -149,6 +157,9 @@ async function main(): Promise<void> {
     }
     cookieWaiters = [];
 
+    const sealed = randomBytes(200); // a typical sealed list: ~8 candidates
+    if (PHASES.has("reg")) await registrations();
+    async function registrations(): Promise<void> {
     // ---- registrations: new sessions (one X25519 each), 4 rids per session ----
     const nSessions = N_REG / RIDS_PER_SESSION;
     const sessions: Session[] = [];
@@ -156,7 +167,6 @@ async function main(): Promise<void> {
       const e = generateKeyPair();
       sessions.push({ keys: clientLinkKeys(e.privateKey, e.publicKey, server.publicKey), sock: i % SOCKETS, counter: 0n });
     }
-    const sealed = randomBytes(200); // a typical sealed list: ~8 candidates
     const bodies = Array.from({ length: N_REG }, () => ({ rid: randomBytes(16), slot: randomBytes(16), flags: 0, sealed }));
     const build = (): { sock: Socket; bytes: Uint8Array }[] =>
       bodies.map((body, i) => {
@@ -183,7 +193,10 @@ async function main(): Promise<void> {
     const r2 = await blast(refresh, () => acks);
     results.registrations_per_coordd_cpu_s_refresh = Math.round(r2.answered / ((await metric(server, "process_cpu_seconds_total")) - cpu0));
     results.registrations_per_s_refresh = Math.round((r2.answered / r2.ms) * 1000);
+    }
 
+    if (PHASES.has("push")) await pushLatency();
+    async function pushLatency(): Promise<void> {
     // ---- push latency at PUSH_RATE registrations per second ----
     const firstSide: { sock: Socket; bytes: Uint8Array }[] = [];
     const warmup: { sock: Socket; bytes: Uint8Array }[] = [];
@@ -224,7 +237,7 @@ async function main(): Promise<void> {
     await blast(firstSide, () => acks);
     await blast(warmup, () => acks);
     await new Promise((r) => setTimeout(r, 300));
-    cpu0 = await metric(server, "process_cpu_seconds_total");
+    const cpu0 = await metric(server, "process_cpu_seconds_total");
     const benchCpu0 = process.cpuUsage();
     const t0 = performance.now();
     let next = 0;
@@ -250,12 +263,10 @@ async function main(): Promise<void> {
     results.push_p50_ms = Math.round(percentile(latencies, 50) * 100) / 100;
     results.push_p99_ms = Math.round(percentile(latencies, 99) * 100) / 100;
     for (const s of pushSocks) s.close();
+    }
 
     // ---- relay: packets per second and added latency ----
-    cpu0 = await metric(server, "process_cpu_seconds_total");
-    const relay = await relayBench(server);
-    Object.assign(results, relay);
-    results.relay_packets_per_coordd_cpu_s = Math.round((relay.relay_packets_total ?? 0) / ((await metric(server, "process_cpu_seconds_total")) - cpu0));
+    if (PHASES.has("relay")) Object.assign(results, await relayBench(server));
     results.rss_mb_end = Math.round((await metric(server, "process_resident_memory_bytes")) / 1e6);
     results.drops_rate_limited = await metric(server, 'coordd_dropped_total{reason="rate_limited"}');
   } finally {
@@ -264,6 +275,70 @@ async function main(): Promise<void> {
     rmSync(server.dir, { recursive: true, force: true });
   }
   report(results);
+}
+
+/** Sends with `send` keeping at most WINDOW datagrams in flight until RELAY_MAX_PACKETS or RELAY_MAX_MS. */
+async function pump(send: () => void, received: () => number): Promise<{ ms: number }> {
+  const base = received();
+  const t0 = performance.now();
+  let sent = 0;
+  let stall = performance.now();
+  let last = base;
+  while (sent < RELAY_MAX_PACKETS && performance.now() - t0 < RELAY_MAX_MS) {
+    while (sent - (received() - base) < WINDOW && sent < RELAY_MAX_PACKETS) {
+      send();
+      sent++;
+    }
+    await tick();
+    if (received() !== last) {
+      last = received();
+      stall = performance.now();
+    } else if (performance.now() - stall > 200) {
+      sent = received() - base; // lost in a socket buffer: reopen the window
+      stall = performance.now();
+    }
+  }
+  const ms = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 200));
+  return { ms };
+}
+
+/** User+system CPU seconds of a process so far (Linux /proc; clock ticks are 1/100 s). */
+function procCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The same pump through reference-forwarder.mjs: what Node's UDP path alone allows, in this run. */
+async function referenceForwarder(frame: Uint8Array): Promise<Record<string, number>> {
+  let received = 0;
+  const sink = await openSocket(() => received++);
+  const proc = spawn(process.execPath, [join(root, "apps/coordd/bench/reference-forwarder.mjs"), String(sink.address().port)], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error("reference forwarder did not start")), 10_000);
+      proc.stdout?.once("data", (d: Buffer) => {
+        clearTimeout(t);
+        resolve(Number(d.toString().trim()));
+      });
+    });
+    const src = await openSocket(() => {}, port);
+    try {
+      const pid = proc.pid ?? 0;
+      const cpu0 = procCpuSeconds(pid);
+      const { ms } = await pump(() => src.send(frame), () => received);
+      const cpu = procCpuSeconds(pid) - cpu0;
+      return {
+        reference_forwarder_packets_per_s: Math.round((received / ms) * 1000),
+        reference_forwarder_packets_per_cpu_s: Math.round(received / cpu),
+      };
+    } finally {
+      src.close();
+    }
+  } finally {
+    proc.kill("SIGTERM");
+    sink.close();
+  }
 }
 
 async function relayBench(server: Server): Promise<Record<string, number>> {
@@ -302,26 +377,11 @@ async function relayBench(server: Server): Promise<Record<string, number>> {
     if (channel === undefined) throw new Error("relay pair did not form");
     // WireGuard transport packets are 32 bytes of header and tag plus the payload; 128 bytes is a small data packet.
     const frame = encodeRelayFrame(channel, randomBytes(128));
-    const t0 = performance.now();
-    let sent = 0;
-    let stall = performance.now();
-    let last = 0;
-    while (sent < RELAY_MAX_PACKETS && performance.now() - t0 < RELAY_MAX_MS) {
-      while (sent - received < WINDOW && sent < RELAY_MAX_PACKETS) {
-        a.send(frame);
-        sent++;
-      }
-      await tick();
-      if (received !== last) {
-        last = received;
-        stall = performance.now();
-      } else if (performance.now() - stall > 200) {
-        sent = received; // lost in a socket buffer: reopen the window
-        stall = performance.now();
-      }
-    }
-    const ms = performance.now() - t0;
-    await new Promise((r) => setTimeout(r, 200));
+    // coordd's CPU over the pump alone, as the reference's below.
+    const cpu0 = await metric(server, "process_cpu_seconds_total");
+    const { ms } = await pump(() => a.send(frame), () => received);
+    const pumped = received;
+    const relayCpu = (await metric(server, "process_cpu_seconds_total")) - cpu0;
     const pps = Math.round((received / ms) * 1000);
 
     // Added latency: ping-pong through the relay against direct loopback ping-pong.
@@ -354,8 +414,11 @@ async function relayBench(server: Server): Promise<Record<string, number>> {
     );
     const added = (percentile(viaRelay, 50) - percentile(direct, 50)) / 2;
     const added99 = (percentile(viaRelay, 99) - percentile(direct, 99)) / 2;
+    const reference = await referenceForwarder(frame);
     return {
-      relay_packets_total: received,
+      ...reference,
+      relay_packets_total: pumped,
+      relay_packets_per_coordd_cpu_s: Math.round(pumped / relayCpu),
       relay_packets_per_s: pps,
       relay_frame_bytes: frame.length,
       relay_added_latency_p50_ms: Math.round(added * 1000) / 1000,
@@ -380,6 +443,8 @@ function report(r: Record<string, number>): void {
     [`push p50 / p99 at ${r.push_offered_per_s} reg/s (ms)`, `${r.push_p50_ms} / ${r.push_p99_ms}`, "p99 <= 10"],
     ["UDP: relay packets/s (one pair, " + r.relay_frame_bytes + "-byte frames)", String(r.relay_packets_per_s), ">= 100000"],
     ["UDP: relay packets per coordd CPU-second", String(r.relay_packets_per_coordd_cpu_s), ">= 100000"],
+    ["reference: bare node:dgram forwarder packets/s / per CPU-second", `${r.reference_forwarder_packets_per_s} / ${r.reference_forwarder_packets_per_cpu_s}`, "(ceiling)"],
+    ["relay per CPU-second / reference per CPU-second", String(Math.round(((r.relay_packets_per_coordd_cpu_s ?? 0) / (r.reference_forwarder_packets_per_cpu_s ?? 1)) * 100) / 100), "-"],
     ["relay added latency p50 / p99 (ms, one traversal)", `${r.relay_added_latency_p50_ms} / ${r.relay_added_latency_p99_ms}`, "-"],
   ];
   const w0 = Math.max(...rows.map((x) => x[0].length));

@@ -9,7 +9,10 @@ import type { Send } from "./core/types.js";
 import { HttpServer } from "./http/http-server.js";
 import { UdpServer } from "./net/udp-server.js";
 
-const SWEEP_INTERVAL_MS = 5_000;
+// Every table is swept once per SWEEP_PERIOD_MS, in SWEEP_STEPS slices spread over it, so no
+// single step holds the event loop for long (docs/PERFORMANCE.md, coordd: push latency).
+const SWEEP_PERIOD_MS = 5_000;
+const SWEEP_STEPS = 20;
 
 export interface RunningCoordd {
   readonly core: CoordCore;
@@ -56,8 +59,8 @@ export async function startCoordd(cfg: CoorddConfig, logger?: Logger): Promise<R
     throw e;
   }
   const timer = setInterval(() => {
-    for (const s of core.sweep(now())) udp.deliver(s);
-  }, SWEEP_INTERVAL_MS);
+    for (const s of core.sweep(now(), 1 / SWEEP_STEPS)) udp.deliver(s);
+  }, SWEEP_PERIOD_MS / SWEEP_STEPS);
   timer.unref();
   const udpPort = udp.port(0) ?? cfg.udpPort;
   const altUdpPort = udp.port(1) ?? cfg.altUdpPort;

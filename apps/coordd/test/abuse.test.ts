@@ -14,6 +14,7 @@ test("a flooding source is rate limited while another source is served", async (
     const junk = new LinkClient(srv.coordd.publicKey).register(sampleBody());
     // Flood in small bursts for as long as the good client needs, without overrunning the socket buffer.
     let flooding = true;
+    const floodStart = performance.now();
     const pump = (async () => {
       while (flooding) {
         for (let i = 0; i < 50; i++) flood.send(junk);
@@ -27,8 +28,11 @@ test("a flooding source is rate limited while another source is served", async (
     });
     await pump;
     assert.ok(ack.kind === "ack" && ack.status === RegisterStatus.Ok);
+    const floodSeconds = (performance.now() - floodStart) / 1000;
     const answers = await flood.raw.drain(200);
-    assert.ok(answers.length <= 60, `flood got ${answers.length} answers`);
+    // The burst, plus what the rate refills while the flood lasts (longer on a loaded machine), plus slack.
+    const allowed = 50 + 50 * floodSeconds + 10;
+    assert.ok(answers.length <= allowed, `flood got ${answers.length} answers in ${floodSeconds.toFixed(1)} s (allowed ${allowed.toFixed(0)})`);
     assert.ok(srv.coordd.core.metrics.dropped(DropReason.RateLimited) > 100);
     assert.ok(srv.coordd.core.metrics.rateLimitedSources >= 1);
   } finally {

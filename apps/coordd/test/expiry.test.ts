@@ -83,3 +83,18 @@ test("cookies rotate: the previous one is accepted, an older one gets a fresh co
   const raw = h.core.handle(a.link.register(sampleBody()), a.src, 1_000_000 + 242_000);
   assert.equal(raw[0]?.bytes[0], MessageType.CookieReply);
 });
+
+test("a cookie remembered for one source is not accepted from another, before or after a rotation", () => {
+  const h = harness();
+  const a = h.client(1);
+  const b = h.client(2);
+  h.send(a, sampleBody());
+  h.send(a, sampleBody());
+  assert.equal(a.got.length, 2, "a's cookie proven twice (the second time from memory)");
+  for (const at of [1_000_000, 1_000_000 + 121_000]) {
+    const stolen = a.link.register(sampleBody());
+    const raw = h.core.handle(stolen, b.src, at);
+    assert.equal(raw[0]?.bytes[0], MessageType.CookieReply, `at ${at}`);
+    assert.equal(h.core.handle(stolen, a.src, at)[0]?.bytes[0], MessageType.RegisterAck, "still good from its own address");
+  }
+});

@@ -12,5 +12,7 @@ napi_value throw_errno(napi_env env, const char *op, int err);
 
 int register_aead(napi_env env, napi_value exports);
 int register_udp(napi_env env, napi_value exports);
+int register_blake2s(napi_env env, napi_value exports);
+int register_x25519(napi_env env, napi_value exports);
 
 #endif

@@ -62,6 +62,14 @@ static const char *errno_name(int err) {
     case EFAULT: return "EFAULT";
     case EMSGSIZE: return "EMSGSIZE";
     case ENOTTY: return "ENOTTY";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+    case EAGAIN: return "EAGAIN";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ENETUNREACH: return "ENETUNREACH";
+    case EHOSTUNREACH: return "EHOSTUNREACH";
     default: return "EUNKNOWN";
   }
 }
@@ -572,6 +580,9 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   if (!register_aead(env, exports)) return NULL;
+  if (!register_udp(env, exports)) return NULL;
+  if (!register_blake2s(env, exports)) return NULL;
+  if (!register_x25519(env, exports)) return NULL;
   return exports;
 }
 

@@ -1,7 +1,8 @@
 // WG-GO device/kdf_test.go vectors (WIREGUARD.md §11.1).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { hmac, kdf1, kdf2, kdf3 } from "../src/crypto/blake2s.js";
+import { createHash, randomBytes } from "node:crypto";
+import { hash, hmac, kdf1, kdf2, kdf3 } from "../src/crypto/blake2s.js";
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -46,4 +47,19 @@ for (const v of vectors) {
 
 test("HMAC-BLAKE2s of several parts equals HMAC of the concatenation", () => {
   assert.deepEqual(hmac(ascii("k"), ascii("ab"), ascii("cd")), hmac(ascii("k"), ascii("abcd")));
+});
+
+test("the native KDF and HASH equal the construction over node:crypto's HMAC/hash (random inputs and lengths)", () => {
+  for (let i = 0; i < 50; i++) {
+    const key = randomBytes(i % 3 === 0 ? 32 : 1 + (i % 80));
+    const input = randomBytes(i * 3);
+    const t0 = hmac(key, input);
+    const t1 = hmac(t0, Uint8Array.of(1));
+    const t2 = hmac(t0, t1, Uint8Array.of(2));
+    const t3 = hmac(t0, t2, Uint8Array.of(3));
+    assert.deepEqual(kdf3(key, input), [t1, t2, t3]);
+    assert.deepEqual(kdf2(key, input), [t1, t2]);
+    assert.deepEqual(kdf1(key, input), t1);
+    assert.deepEqual(hash(key, input), new Uint8Array(createHash("blake2s256").update(key).update(input).digest()));
+  }
 });

@@ -36,9 +36,10 @@ export class Capture {
 
   static async start(lab: Lab, ns: Netns, opts: CaptureOptions): Promise<Capture> {
     const file = join(lab.dir, `capture-${++seq}.pcap`);
-    // -U: write each packet at once, so stop() loses nothing; -Z root: the lab directory is root's
-    // 0700 and tcpdump would otherwise drop to its own user before opening the file.
-    const args = ["-i", opts.iface, "-n", "-U", "-s", "0", "-Z", "root", "-w", file];
+    // --immediate-mode: without it TPACKET_V3 holds packets in the kernel ring for up to a second
+    // and SIGTERM discards them; -U: write each packet at once, so stop() loses nothing; -Z root:
+    // the lab directory is root's 0700 and tcpdump would otherwise drop to its own user first.
+    const args = ["-i", opts.iface, "-n", "--immediate-mode", "-U", "-s", "0", "-Z", "root", "-w", file];
     if (opts.iface === "any") args.push("-y", "LINUX_SLL");
     if (opts.filter) args.push(opts.filter);
     const d = lab.spawn(ns, "tcpdump", args);

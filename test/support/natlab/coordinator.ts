@@ -26,6 +26,13 @@ export interface CoordinatorInfo extends CoordinatorPorts {
   readonly httpUrl: string;
 }
 
+/** The [Interface] lines of plugd's config (issue 5's format) that point at this coordinator. */
+export function coordinatorConfigLines(c: CoordinatorInfo, opts: { webSocket?: boolean } = {}): string {
+  const lines = [`Coordinator = ${c.host}:${c.udpPort}`, `CoordinatorKey = ${c.publicKeyBase64}`];
+  if (opts.webSocket ?? true) lines.push(`CoordinatorWebSocket = ${c.wsUrl}`);
+  return `${lines.join("\n")}\n`;
+}
+
 export const DEFAULT_COORDINATOR_PORTS: CoordinatorPorts = { udpPort: 3478, altUdpPort: 3479, httpPort: 8080 };
 
 export class Coordinator {
@@ -36,7 +43,8 @@ export class Coordinator {
     private readonly lab: Lab,
     private readonly ns: Netns,
     private readonly ports: CoordinatorPorts,
-    private readonly keyFile: string,
+    /** coordd's private key file (0600, in the lab directory; created by coordd on first start). */
+    readonly keyFile: string,
     private readonly logLevel: string,
   ) {}
 

@@ -9,6 +9,8 @@ import type { Site } from "./site.js";
 export interface HostLink {
   readonly ifname: string;
   readonly address: string;
+  /** Present when the site routes IPv6. */
+  readonly address6: string | undefined;
 }
 
 /** Creates the host's veth into a site's LAN (the lab owns names and bridges). */
@@ -32,9 +34,19 @@ export class Host {
     return this.current;
   }
 
+  /** The current site, or undefined while the host is being created or is offline. */
+  get siteIfJoined(): Site | undefined {
+    return this.current;
+  }
+
   /** The host's address on its current LAN (public on a "none" site). */
   get address(): string {
     return this.link(this.site).address;
+  }
+
+  /** The host's global IPv6 address on its current LAN, if that site routes IPv6. */
+  get address6(): string | undefined {
+    return this.link(this.site).address6;
   }
 
   /** The host's interface on its current LAN. */
@@ -53,13 +65,22 @@ export class Host {
     return l;
   }
 
+  /** Loses its network (the current link goes down with its addresses and routes); moveTo reconnects. */
+  async offline(): Promise<void> {
+    const prev = this.current === undefined ? undefined : this.links.get(this.current);
+    if (prev === undefined) return;
+    await run("ip", ["-n", this.ns.name, "-batch", "-"], { input: `addr flush dev ${prev.ifname}\nlink set ${prev.ifname} down\n` });
+    this.current = undefined;
+  }
+
   /** Roams onto `site`'s LAN: old link down, new link up, addressed, default route via its router. */
   async moveTo(site: Site): Promise<void> {
     if (site === this.current) return;
     let next = this.links.get(site);
     if (next === undefined) {
       const ifname = await this.attach(this, site);
-      next = { ifname, address: site.allocateAddress() };
+      const k = site.allocateHostNumber();
+      next = { ifname, address: site.addressing.hostAddress(k), address6: site.ipv6 ? site.addressing.hostAddress6(k) : undefined };
       this.links.set(site, next);
       await this.ns.ip(["link", "set", ifname, "down"]);
     }
@@ -70,6 +91,8 @@ export class Host {
       `link set ${next.ifname} up`,
       `addr add ${next.address}/${site.addressing.lanPrefixLen} dev ${next.ifname}`,
       `route replace default via ${site.gateway} dev ${next.ifname}`,
+      // nodad: usable at once, as a roaming host's address must be.
+      ...(next.address6 === undefined ? [] : [`addr add ${next.address6}/64 dev ${next.ifname} nodad`, `route replace default via ${site.addressing.gateway6} dev ${next.ifname}`]),
     ];
     await run("ip", ["-n", this.ns.name, "-batch", "-"], { input: lines.join("\n") + "\n" });
     this.current = site;

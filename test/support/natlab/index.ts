@@ -17,7 +17,7 @@ export { Site, type SiteOptions } from "./site.js";
 export { Host, type HostLink } from "./host.js";
 export { NAT_KINDS, type NatKind, routerRules, NFT_TABLE, FULLCONE_MAP, FULLCONE_TIMEOUT_S } from "./router-rules.js";
 export { COORD_PRIMARY, COORD_ALTERNATE, siteAddressing, type SiteAddressing } from "./addressing.js";
-export { type CoordinatorInfo, type CoordinatorPorts, COORDD_BIN } from "./coordinator.js";
+export { type CoordinatorInfo, type CoordinatorPorts, COORDD_BIN, coordinatorConfigLines } from "./coordinator.js";
 export { Capture, type CaptureResult, type CaptureOptions } from "./capture.js";
 export { NsAgent, AgentError, type StunServer, type BindingRequest } from "./agent/ns-agent.js";
 export type { AgentBinding, AgentDatagram, AgentEndpoint } from "./agent/protocol.js";

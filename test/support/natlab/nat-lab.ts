@@ -3,8 +3,8 @@
 // process and file and removes them on close, on exit and on SIGINT/SIGTERM).
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Lab, type Netns, requirePrerequisites } from "../netns.js";
-import { COORD_ALTERNATE, COORD_PRIMARY, INTERNET_PREFIX_LEN, MAX_SITES, siteAddressing } from "./addressing.js";
+import { Lab, type Netns, requirePrerequisites, run } from "../netns.js";
+import { COORD_ALTERNATE, COORD_PRIMARY, INTERNET6_GATEWAY, INTERNET6_PREFIX_LEN, INTERNET_PREFIX_LEN, MAX_SITES, siteAddressing } from "./addressing.js";
 import { NsAgent } from "./agent/ns-agent.js";
 import { Capture, type CaptureOptions } from "./capture.js";
 import { COORDD_BIN, Coordinator, type CoordinatorInfo, type CoordinatorPorts, DEFAULT_COORDINATOR_PORTS } from "./coordinator.js";
@@ -27,7 +27,7 @@ const NAME = /^[a-z][a-z0-9-]{0,15}$/;
 export class NatLab {
   private readonly sitesByName = new Map<string, Site>();
   private readonly hostsByName = new Map<string, Host>();
-  private readonly agents: NsAgent[] = [];
+  private readonly agents = new Map<string, NsAgent>();
   private nextSite = 1;
   private nextHost = 1;
   private closed = false;
@@ -54,6 +54,7 @@ export class NatLab {
       await inet.linkUp(br);
       await inet.addAddress(br, `${COORD_PRIMARY}/${INTERNET_PREFIX_LEN}`);
       await inet.addAddress(br, `${COORD_ALTERNATE}/32`);
+      await inet.addAddress(br, `${INTERNET6_GATEWAY}/${INTERNET6_PREFIX_LEN}`);
       const ports = { ...DEFAULT_COORDINATOR_PORTS, ...opts.coordinatorPorts };
       const level = opts.coorddLogLevel ?? (process.env.PLUG_E2E_LOG_LEVEL === "verbose" ? "debug" : "info");
       const coord = new Coordinator(lab, inet, ports, join(lab.dir, "coordd.key"), level);
@@ -105,6 +106,7 @@ export class NatLab {
     if (!NAME.test(name) || this.sitesByName.has(name)) throw new Error(`natlab: bad or duplicate site name "${name}"`);
     if (this.nextSite > MAX_SITES) throw new Error(`natlab: at most ${MAX_SITES} sites`);
     if (opts.upnp && opts.nat === "none") throw new Error("natlab: miniupnpd needs a NAT router (nat other than none)");
+    if (opts.hairpin && opts.nat !== "eim" && opts.nat !== "fullcone") throw new Error(`natlab: hairpin is only built for eim and fullcone routers, not ${opts.nat}`);
     const index = this.nextSite++;
     const addressing = siteAddressing(index, opts.nat === "none");
     const router = await this.lab.netns(`r-${name}`);
@@ -119,6 +121,12 @@ export class NatLab {
     await router.linkUp(lanIf);
     await router.addAddress(lanIf, `${addressing.gateway}/${addressing.lanPrefixLen}`);
     if (addressing.publicLan) await this.internet.ip(["route", "add", addressing.lanCidr, "via", addressing.wan]);
+    if (opts.ipv6) {
+      await router.addAddress(wan.b, `${addressing.wan6}/${INTERNET6_PREFIX_LEN}`);
+      await router.ip(["-6", "route", "add", "default", "via", INTERNET6_GATEWAY]);
+      await router.addAddress(lanIf, `${addressing.gateway6}/64`);
+      await this.internet.ip(["-6", "route", "add", addressing.lan6Cidr, "via", addressing.wan6]);
+    }
     const ruleset = routerRules({ nat: opts.nat, upnp: opts.upnp ?? false, hairpin: opts.hairpin ?? false, wanIf: wan.b, lanIf, addressing });
     const rulesFile = join(this.lab.dir, `router-${name}.nft`);
     writeFileSync(rulesFile, ruleset);
@@ -134,14 +142,14 @@ export class NatLab {
           tag: name,
         })
       : undefined;
-    const site = new Site(this.siteOwner, name, index, opts.nat, router, addressing, wan.b, lanIf, opts.hairpin ?? false, ruleset, miniupnpd);
+    const site = new Site(this.siteOwner, name, index, opts.nat, router, addressing, wan.b, lanIf, opts.hairpin ?? false, opts.ipv6 ?? false, ruleset, miniupnpd);
     this.sitesByName.set(name, site);
     return site;
   }
 
   private readonly siteOwner = {
     addHost: (name: string, site: Site): Promise<Host> => this.addHost(name, site),
-    hostsOn: (site: Site): Host[] => this.hosts.filter((h) => h.site === site),
+    hostsOn: (site: Site): Host[] => this.hosts.filter((h) => h.siteIfJoined === site),
   };
 
   private async addHost(name: string, site: Site): Promise<Host> {
@@ -176,10 +184,17 @@ export class NatLab {
     return Capture.start(this.lab, ns, { iface, ...(opts.filter ? { filter: opts.filter } : {}) });
   }
 
-  /** A UDP/STUN agent (agent/agent-main.ts) in a host's or any lab namespace; ended at close. */
+  /**
+   * The UDP/STUN agent (agent/agent-main.ts) of a host's or any lab namespace: one process per
+   * namespace, shared by every caller (sockets are separate handles); ended at close.
+   */
   agent(where: Host | Netns): NsAgent {
-    const a = new NsAgent(where instanceof Host ? where.ns : where);
-    this.agents.push(a);
+    const ns = where instanceof Host ? where.ns : where;
+    let a = this.agents.get(ns.name);
+    if (a === undefined || !a.running) {
+      a = new NsAgent(ns);
+      this.agents.set(ns.name, a);
+    }
     return a;
   }
 
@@ -189,13 +204,24 @@ export class NatLab {
     return { ok: r.code === 0, body: r.stdout, code: r.code };
   }
 
+  /** Every lab namespace's name (the internet, each router, each host). */
+  namespaceNames(): string[] {
+    return this.lab.namespaces.map((n) => n.name);
+  }
+
+  /** Pids of every process running in any lab namespace (daemons, agents, captures, plugd...). */
+  async processes(): Promise<number[]> {
+    const out = await Promise.all(this.lab.namespaces.map((n) => run("ip", ["netns", "pids", n.name], { allowFailure: true })));
+    return out.flatMap((r) => r.stdout.split("\n").filter((l) => l.trim() !== "").map(Number));
+  }
+
   /** Recent output of coordd, miniupnpd and anything else spawned, for failure messages. */
   logs(): string {
     return this.lab.daemonLogs();
   }
 
   private async closeAgents(): Promise<void> {
-    await Promise.all(this.agents.map((a) => a.close()));
+    await Promise.all([...this.agents.values()].map((a) => a.close()));
   }
 
   async close(): Promise<void> {
@@ -205,12 +231,12 @@ export class NatLab {
   }
 }
 
-/** Forwarding on, no ICMP redirects (a hairpinned or inter-router packet leaves by the interface
+/** Forwarding on (both families), no ICMP redirects (a hairpinned or inter-router packet leaves by the interface
  * it came in on, and a redirect would teach the sender a path that bypasses NAT), and bridged
  * frames kept away from the IP hooks so a LAN's host-to-host traffic never meets the router's
  * forward policy (br_netfilter is loaded on this machine and defaults to on in new namespaces). */
 async function sysctls(ns: Netns): Promise<void> {
-  await ns.exec("sysctl", ["-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.default.send_redirects=0"]);
+  await ns.exec("sysctl", ["-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.default.send_redirects=0", "net.ipv6.conf.all.forwarding=1"]);
   await ns.exec("sysctl", ["-qw", "net.bridge.bridge-nf-call-iptables=0", "net.bridge.bridge-nf-call-ip6tables=0"], { allowFailure: true });
 }
 

@@ -21,6 +21,11 @@
 // public address, and source-NATs them to that public address, so one LAN host reaches another
 // through its public mapping as many home routers allow. Linux does neither by default.
 //
+// IPv6 (sites with `ipv6: true`) is routed, never translated: the same forward rules make every
+// router but "none" a stateful firewall for it (what the LAN starts, and replies), as home routers
+// are, so IPv6 paths between two such sites need both sides to send first; "udp-blocked" drops
+// IPv6 UDP too.
+//
 // `upnp` adds the empty chains miniupnpd fills (it does not create its own) and jumps to them.
 import type { SiteAddressing } from "./addressing.js";
 
@@ -70,6 +75,8 @@ export function routerRules(o: RouterRuleOptions): string {
     // Only to ports where the router has a socket: miniupnpd's STUN probes, whose CHANGE-REQUEST
     // answers come from coordd's other address and port and are not "established".
     `    iifname ${wan} meta l4proto udp socket transparent 0 accept`,
+    // Neighbour discovery: without it an IPv6 site has no WAN link at all.
+    `    iifname ${wan} meta l4proto ipv6-icmp accept`,
     `    iifname ${wan} drop`,
     "  }",
     "  chain forward {",

@@ -11,6 +11,8 @@ export interface SiteOptions {
   readonly upnp?: boolean;
   /** The router hairpins: a LAN host reaches another through its public mapping (eim, fullcone). */
   readonly hairpin?: boolean;
+  /** Routed IPv6 too (2001:db8:i::/64 on the LAN), behind the router's stateful filter. */
+  readonly ipv6?: boolean;
 }
 
 /** What a site needs from the lab that owns it. */
@@ -34,6 +36,7 @@ export class Site {
     readonly wanIf: string,
     readonly lanIf: string,
     readonly hairpin: boolean,
+    readonly ipv6: boolean,
     /** The nftables ruleset loaded on the router (router-rules.ts). */
     readonly ruleset: string,
     readonly miniupnpd: Daemon | undefined,
@@ -59,9 +62,11 @@ export class Site {
     return this.owner.addHost(name, this);
   }
 
-  /** The next free LAN address (each host keeps the one it got here if it roams away and back). */
-  allocateAddress(): string {
-    return this.addressing.hostAddress(this.nextHost++);
+  /** The next free host number on this LAN (a host keeps its number here if it roams away and back). */
+  allocateHostNumber(): number {
+    const k = this.nextHost++;
+    this.addressing.hostAddress(k); // throws when the LAN is full
+    return k;
   }
 
   /** The router's live nftables table, miniupnpd's additions included. */

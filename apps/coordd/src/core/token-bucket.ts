@@ -1,5 +1,6 @@
 // Token buckets for rate limits and relay bandwidth caps. Time comes in as
 // milliseconds from the caller (sans-IO), never from a clock read here.
+import { ResumableScan } from "./resumable-scan.js";
 
 export class TokenBucket {
   private tokens: number;
@@ -34,6 +35,7 @@ export class SourceLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
   /** Sources currently over their limit (counted once per episode). */
   private readonly limited = new Set<string>();
+  private readonly scan = new ResumableScan(this.buckets);
 
   constructor(
     private readonly ratePerSecond: number,
@@ -58,13 +60,14 @@ export class SourceLimiter {
     return "newly-limited";
   }
 
-  sweep(nowMs: number, idleMs: number): void {
-    for (const [k, b] of this.buckets) {
+  /** Forgets sources idle for `idleMs`, looking at up to `budget` of them from where the last call stopped. */
+  sweep(nowMs: number, idleMs: number, budget = Infinity): void {
+    this.scan.step(budget, (b, k) => {
       if (nowMs - b.idleSinceMs > idleMs) {
         this.buckets.delete(k);
         this.limited.delete(k);
       }
-    }
+    });
   }
 
   get tracked(): number {

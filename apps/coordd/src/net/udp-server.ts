@@ -51,7 +51,10 @@ export class UdpServer {
         const bound = sock.address().port;
         ports[i] = bound;
         const index = i;
-        sock.on("message", (msg, rinfo) => server.onMessage(index, msg, normalizeEndpoint(rinfo.address, rinfo.port)));
+        // An IPv4 socket's sources are already canonical; only IPv6 ones need normalizing (v4-mapped).
+        sock.on("message", (msg, rinfo) =>
+          server.onMessage(index, msg, rinfo.family === "IPv4" ? { family: 4, address: rinfo.address, port: rinfo.port } : normalizeEndpoint(rinfo.address, rinfo.port)),
+        );
         sock.on("error", () => {});
         server.sockets.push(sock);
         const adv = b.advertisedAddress ?? (isWildcard(b.address) ? undefined : b.address);

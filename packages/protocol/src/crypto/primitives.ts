@@ -1,35 +1,39 @@
-// The few primitives the protocol is built from, all on node:crypto (OpenSSL)
-// because coordd runs them per packet: HKDF-SHA256, HMAC-SHA256,
-// ChaCha20-Poly1305 and X25519. Raw 32-byte keys are wrapped in fixed DER
+// The few primitives the protocol is built from: HKDF-SHA256, HMAC-SHA256,
+// ChaCha20-Poly1305 and X25519. coordd runs them per packet, so each goes
+// where it is cheapest for the protocol's sizes: HMAC and HKDF in plain
+// JavaScript with keyed states kept (hmac-sha256.ts), the AEAD in plain
+// JavaScript below AEAD_JS_MAX_LENGTH bytes (chacha20-poly1305.ts) and in
+// OpenSSL above, X25519 in OpenSSL. Raw 32-byte keys are wrapped in fixed DER
 // prefixes or imported as JWK, never exported as JWK (which can deadlock Node 20).
 import {
   createCipheriv,
   createDecipheriv,
-  createHmac,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
   type KeyObject,
 } from "node:crypto";
 import { AEAD_TAG_LENGTH, KEY_LENGTH } from "../constants.js";
+import { chacha20Poly1305Open, chacha20Poly1305Seal } from "./chacha20-poly1305.js";
+import { cachedHmacKey, hmacKey, hmacWith } from "./hmac-sha256.js";
 
 const PKCS8_X25519 = Buffer.from("302e020100300506032b656e04220420", "hex");
 
 export class CryptoError extends Error {}
 
-/**
- * RFC 5869 HKDF-SHA256, written out with HMAC: for the short outputs used
- * here it is several times faster than hkdfSync's per-call setup, and the
- * frozen vectors (checked against @noble/hashes' HKDF) pin it down.
- */
+/** RFC 5869 HKDF-SHA256; the frozen vectors (checked against @noble/hashes' HKDF) pin it down. */
 export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string | Uint8Array, length: number): Uint8Array {
   if (length > 255 * 32) throw new CryptoError("HKDF output too long");
-  const prk = createHmac("sha256", salt.length === 0 ? new Uint8Array(32) : salt).update(ikm).digest();
-  const infoBytes = typeof info === "string" ? Buffer.from(info) : info;
+  // One-off keys: keyed directly, so they do not push long-lived keys out of hmac()'s cache.
+  const prk = hmacWith(hmacKey(salt.length === 0 ? new Uint8Array(32) : salt), [ikm]);
+  const prkKey = hmacKey(prk);
+  prk.fill(0);
   const out = new Uint8Array(length);
   let prev: Uint8Array = new Uint8Array(0);
+  const counter = new Uint8Array(1);
   for (let i = 1, off = 0; off < length; i++) {
-    prev = createHmac("sha256", prk).update(prev).update(infoBytes).update(Uint8Array.of(i)).digest();
+    counter[0] = i;
+    prev = hmacWith(prkKey, [prev, info, counter]);
     out.set(prev.subarray(0, Math.min(32, length - off)), off);
     off += 32;
   }
@@ -37,9 +41,7 @@ export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string | Uint8Arra
 }
 
 export function hmac(key: Uint8Array, ...parts: (Uint8Array | string)[]): Uint8Array {
-  const h = createHmac("sha256", key);
-  for (const p of parts) h.update(typeof p === "string" ? Buffer.from(p) : p);
-  return new Uint8Array(h.digest());
+  return hmacWith(cachedHmacKey(key), parts);
 }
 
 export function x25519PrivateKeyObject(privateKey: Uint8Array): KeyObject {
@@ -68,7 +70,20 @@ export function x25519(privateKey: Uint8Array | KeyObject, publicKey: Uint8Array
   return new Uint8Array(out);
 }
 
+/**
+ * Up to this many bytes of plaintext the JavaScript AEAD beats OpenSSL's
+ * fixed per-call setup (measured on Node 20 / OpenSSL 3; docs/PERFORMANCE.md,
+ * coordd section); above it OpenSSL's vector code wins.
+ */
+const AEAD_JS_MAX_LENGTH = 512;
+
+function checkAeadKey(key: Uint8Array, nonce: Uint8Array): void {
+  if (key.length !== KEY_LENGTH || nonce.length !== 12) throw new CryptoError("ChaCha20-Poly1305 needs a 32-byte key and a 12-byte nonce");
+}
+
 export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  checkAeadKey(key, nonce);
+  if (plaintext.length <= AEAD_JS_MAX_LENGTH) return chacha20Poly1305Seal(key, nonce, plaintext, aad);
   const c = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: AEAD_TAG_LENGTH });
   c.setAAD(aad, { plaintextLength: plaintext.length });
   const body = c.update(plaintext);
@@ -82,7 +97,9 @@ export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Arr
 /** Returns undefined when the ciphertext does not authenticate. */
 export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
   if (sealed.length < AEAD_TAG_LENGTH) return undefined;
+  checkAeadKey(key, nonce);
   const bodyLen = sealed.length - AEAD_TAG_LENGTH;
+  if (bodyLen <= AEAD_JS_MAX_LENGTH) return chacha20Poly1305Open(key, nonce, sealed, aad);
   const d = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: AEAD_TAG_LENGTH });
   d.setAuthTag(sealed.subarray(bodyLen));
   d.setAAD(aad, { plaintextLength: bodyLen });
@@ -98,7 +115,16 @@ export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array,
 /** 12-byte AEAD nonce from a 64-bit counter: 4 zero bytes then the counter little-endian, as WireGuard. */
 export function counterNonce(counter: bigint): Uint8Array {
   const n = new Uint8Array(12);
-  new DataView(n.buffer).setBigUint64(4, counter, true);
+  // Counters below 2^32 (all of a link session's in practice) skip the DataView and BigInt store, a measurable share of a registration.
+  if (counter >= 0n && counter <= 0xffffffffn) {
+    const v = Number(counter);
+    n[4] = v;
+    n[5] = v >>> 8;
+    n[6] = v >>> 16;
+    n[7] = v >>> 24;
+  } else {
+    new DataView(n.buffer).setBigUint64(4, counter, true);
+  }
   return n;
 }
 

@@ -10,12 +10,11 @@
 // initiations, keepalives), receive-path.ts (datagram dispatch, transport
 // receive), handshake-path.ts (handshake messages and the §5.3 gate) and
 // timers.ts (deadlines and their dispatch; the handlers are below).
-import type { KeyObject } from "node:crypto";
 import type { Endpoint, Prefix } from "../net/address.js";
 import type { Logger } from "../log/logger.js";
 import type { PeerSnapshot } from "../device/control.js";
 import { bytesEqual, clampPrivateKey, isZeroKey } from "../crypto/keys.js";
-import { dh, privateKeyObject, x25519PublicKey } from "../crypto/x25519.js";
+import { dh, privateKeyObject, x25519PublicKey, type X25519PrivateKey } from "../crypto/x25519.js";
 import { Tai64nGenerator } from "../crypto/tai64n.js";
 import { CookieChecker } from "../noise/cookie.js";
 import { AllowedIps } from "../routing/allowed-ips.js";
@@ -44,7 +43,7 @@ export class DeviceCore {
   private isUp = false;
 
   private privateKey: Uint8Array | null = null;
-  private privateKeyObj: KeyObject | null = null;
+  private privateKeyObj: X25519PrivateKey | null = null;
   private publicKey: Uint8Array | null = null;
 
   private readonly peersByKey = new Map<string, Peer>();

@@ -1,7 +1,7 @@
 // Handshake messages in (WG-GO receive.go, RoutineHandshake): the §5.3
 // mac1 / under-load / cookie / rate-limit gate, consuming initiations and
 // responses, creating the response, and cookie replies for our own messages.
-import type { KeyObject } from "node:crypto";
+import type { X25519PrivateKey } from "../crypto/x25519.js";
 import { parseIp, type Endpoint } from "../net/address.js";
 import type { Logger } from "../log/logger.js";
 import { clampPrivateKey } from "../crypto/keys.js";
@@ -32,7 +32,7 @@ export interface HandshakePathDeps {
   rateLimiter: HandshakeRateLimiter;
   load: LoadMonitor;
   /** Our static key pair as currently configured. */
-  localPrivateKey: () => KeyObject | null;
+  localPrivateKey: () => X25519PrivateKey | null;
   localPublicKey: () => Uint8Array | null;
   peerByPublicKey: (publicKey: Uint8Array) => Peer | undefined;
   /** The initiator confirms a new session at once (§4.4 step 8). */

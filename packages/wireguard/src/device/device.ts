@@ -7,15 +7,15 @@
 // core has nothing pending the timer is cleared, so an idle device never wakes.
 import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
-import { setSocketMark, type TunDevice } from "@plug/tun";
-import { normalizeEndpoint, type Endpoint, type Prefix } from "../net/address.js";
+import { setSocketMark, UDP_RECORD_SIZE, type TunDevice } from "@plug/tun";
+import type { Endpoint, Prefix } from "../net/address.js";
 import type { Logger } from "../log/logger.js";
 import type { Clock, CoreStats } from "../core/types.js";
 import { DeviceError, EADDRINUSE, EIO, type DeviceControl, type DeviceSnapshot, type Key } from "./control.js";
 import type { CoreFactory, CorePort } from "./core-port.js";
 import { defaultCoreFactory } from "./default-core.js";
-import { openUdpSocket, sendAddress, type UdpSocket } from "./udp-socket.js";
-import { socketFd } from "./socket-fd.js";
+import { EndpointRecords } from "./endpoint-records.js";
+import { openUdpSocket, type UdpSocket } from "./udp-socket.js";
 
 export interface WireGuardDeviceOptions {
   readonly tun: TunDevice;
@@ -29,6 +29,8 @@ export interface WireGuardDeviceOptions {
 /** Counters of the I/O edge, next to the core's own. */
 export interface DeviceIoStats {
   udpSendErrors: number;
+  /** Datagrams dropped because the UDP socket's send buffer was full. */
+  udpSendDroppedFull: number;
   udpSocketErrors: number;
   /** Datagrams for an IPv6 endpoint on a host where only udp4 could be bound. */
   udpUnreachableFamily: number;
@@ -77,7 +79,14 @@ export class WireGuardDevice implements DeviceControl {
   private closed = false;
   private extension: DatagramExtension | null = null;
   private readonly fatalHandlers: Array<(err: Error) => void> = [];
-  readonly ioStats: DeviceIoStats = { udpSendErrors: 0, udpSocketErrors: 0, udpUnreachableFamily: 0, tunWriteDropped: 0, coreExceptions: 0 };
+  private readonly endpoints = new EndpointRecords();
+  // Sends of one input (a TUN batch, a UDP batch, a timer) are queued and go
+  // out in one sendmmsg when it is handled; a send outside any input goes at once.
+  private sendDepth = 0;
+  private sendQueue: Uint8Array[] = [];
+  private sendRecords = new Uint8Array(256 * UDP_RECORD_SIZE);
+  private sendCount = 0;
+  readonly ioStats: DeviceIoStats = { udpSendErrors: 0, udpSendDroppedFull: 0, udpSocketErrors: 0, udpUnreachableFamily: 0, tunWriteDropped: 0, coreExceptions: 0 };
 
   private constructor(opts: WireGuardDeviceOptions) {
     this.tun = opts.tun;
@@ -99,7 +108,7 @@ export class WireGuardDevice implements DeviceControl {
   /** Binds a random UDP port (wg's listen_port changes it) and starts reading the TUN. */
   static async open(opts: WireGuardDeviceOptions): Promise<WireGuardDevice> {
     const device = new WireGuardDevice(opts);
-    device.attach(await openUdpSocket(0));
+    device.attach(openUdpSocket(0));
     opts.tun.onPackets((batch) => device.fromTun(batch));
     opts.tun.onError((err) => device.fatal(err));
     device.core.up();
@@ -124,7 +133,7 @@ export class WireGuardDevice implements DeviceControl {
     this.core.down();
     const udp = this.udp;
     this.udp = null;
-    if (udp !== null) await new Promise<void>((resolve) => udp.socket.close(() => resolve()));
+    udp?.socket.close();
     this.tun.close();
     // Drop counters are the only trace of malformed input; leave them in a verbose log.
     const counters = Object.entries({ ...this.core.stats, ...this.ioStats }).filter(([, n]) => n > 0);
@@ -150,11 +159,13 @@ export class WireGuardDevice implements DeviceControl {
    */
   injectDatagram(datagram: Uint8Array, from: Endpoint): void {
     if (this.closed) return;
+    this.sendDepth++;
     try {
       this.core.handleDatagram(datagram, from);
     } catch (err) {
       this.coreFault("datagram", err);
     }
+    this.endSends();
     this.afterInput();
   }
 
@@ -192,13 +203,9 @@ export class WireGuardDevice implements DeviceControl {
       this.config(() => this.core.clearSourceCaches());
       return;
     }
-    const udp = await openUdpSocket(port);
-    if (this.closed) {
-      udp.socket.close();
-      return;
-    }
+    const udp = openUdpSocket(port);
     try {
-      if (this.fwmark !== 0) setSocketMark(socketFd(udp.socket), this.fwmark);
+      if (this.fwmark !== 0) setSocketMark(udp.socket.fd, this.fwmark);
     } catch (err) {
       udp.socket.close();
       throw new DeviceError(`cannot set fwmark on the new socket: ${String(err)}`, EADDRINUSE);
@@ -215,7 +222,7 @@ export class WireGuardDevice implements DeviceControl {
     this.assertOpen();
     if (this.udp !== null) {
       try {
-        setSocketMark(socketFd(this.udp.socket), mark);
+        setSocketMark(this.udp.socket.fd, mark);
       } catch (err) {
         throw new DeviceError(`cannot set fwmark: ${err instanceof Error ? err.message : String(err)}`, EADDRINUSE);
       }
@@ -263,45 +270,55 @@ export class WireGuardDevice implements DeviceControl {
 
   private attach(udp: UdpSocket): void {
     this.udp = udp;
-    // Nearly every datagram comes from the same few peers: reuse the parsed
-    // Endpoint instead of re-running the address regexes per packet.
-    let lastAddress = "";
-    let lastPort = -1;
-    let lastEndpoint: Endpoint | null = null;
-    udp.socket.on("message", (msg, rinfo) => {
-      if (this.udp !== udp) return; // a datagram still queued on a replaced socket
-      if (lastEndpoint === null || rinfo.port !== lastPort || rinfo.address !== lastAddress) {
-        lastAddress = rinfo.address;
-        lastPort = rinfo.port;
-        lastEndpoint = normalizeEndpoint(rinfo.address, rinfo.port);
-      }
-      try {
-        const b0 = msg[0] ?? 0;
-        if (this.extension !== null && !(b0 >= 1 && b0 <= 4 && msg[1] === 0 && msg[2] === 0 && msg[3] === 0)) {
-          this.extension.receive(msg, lastEndpoint);
-        } else {
-          this.core.handleDatagram(msg, lastEndpoint);
+    const endpoints = this.endpoints;
+    let words: Uint32Array | null = null;
+    udp.socket.onBatch(
+      (payloads, records, count) => {
+        if (this.udp !== udp || this.closed) return; // a batch still queued on a replaced socket
+        words ??= new Uint32Array(records.buffer, records.byteOffset, records.length >> 2);
+        this.sendDepth++;
+        let offset = 0;
+        for (let i = 0; i < count; i++) {
+          const r = i * UDP_RECORD_SIZE;
+          const length = (records[r] ?? 0) | ((records[r + 1] ?? 0) << 8) | ((records[r + 2] ?? 0) << 16) | ((records[r + 3] ?? 0) << 24);
+          const msg = payloads.subarray(offset, offset + length);
+          offset += length;
+          const from = endpoints.sourceAt(records, words, r);
+          try {
+            const b0 = msg[0] ?? 0;
+            if (this.extension !== null && !(b0 >= 1 && b0 <= 4 && msg[1] === 0 && msg[2] === 0 && msg[3] === 0)) {
+              this.extension.receive(msg, from);
+            } else {
+              this.core.handleDatagram(msg, from);
+            }
+          } catch (err) {
+            this.coreFault("datagram", err);
+          }
         }
-      } catch (err) {
-        this.coreFault("datagram", err);
-      }
-      this.afterInput();
-    });
-    // Not fatal: a bound UDP socket reports transient errors here, and a
-    // listen_port change replaces a socket that is really broken.
-    udp.socket.on("error", (err) => {
-      this.ioStats.udpSocketErrors++;
-      this.log.error(`UDP socket error: ${err.message}`);
-    });
+        this.endSends();
+        // Straight to the TUN: waiting for the flush in setImmediate would add
+        // a loop phase to every packet's latency, and this already is a batch.
+        this.flushTun();
+        this.afterInput();
+      },
+      // Not fatal: a bound UDP socket reports transient errors here, and a
+      // listen_port change replaces a socket that is really broken.
+      (err) => {
+        this.ioStats.udpSocketErrors++;
+        this.log.error(`UDP socket error: ${err.message}`);
+      },
+    );
   }
 
   private fromTun(batch: Buffer[]): void {
     if (this.closed) return;
+    this.sendDepth++;
     try {
       this.core.handleTunPackets(batch);
     } catch (err) {
       this.coreFault("TUN batch", err);
     }
+    this.endSends();
     this.afterInput();
   }
 
@@ -320,20 +337,53 @@ export class WireGuardDevice implements DeviceControl {
       this.ioStats.udpSendErrors++;
       return;
     }
-    const address = sendAddress(udp, to);
-    if (address === null) {
+    if (to.family === 6 && !udp.dualStack) {
       this.ioStats.udpUnreachableFamily++;
       return;
     }
-    udp.socket.send(datagram, to.port, address, this.onSent);
+    const record = this.endpoints.recordFor(to);
+    if (record === null) {
+      this.ioStats.udpSendErrors++;
+      return;
+    }
+    const n = this.sendCount;
+    if ((n + 1) * UDP_RECORD_SIZE > this.sendRecords.length) {
+      const grown = new Uint8Array(this.sendRecords.length * 2);
+      grown.set(this.sendRecords);
+      this.sendRecords = grown;
+    }
+    this.sendQueue[n] = datagram;
+    this.sendRecords.set(record, n * UDP_RECORD_SIZE);
+    this.sendCount = n + 1;
+    if (this.sendDepth === 0) this.flushSends();
   }
 
-  /** One shared callback: a closure per datagram shows up in the send-path profile. */
-  private readonly onSent = (err: Error | null): void => {
-    if (err === null || err === undefined) return;
-    this.ioStats.udpSendErrors++;
-    this.log.verbose(`UDP send failed: ${err.message}`);
-  };
+  /** Closes one input's send batch; the outermost sends everything it queued. */
+  private endSends(): void {
+    if (--this.sendDepth === 0) this.flushSends();
+  }
+
+  private flushSends(): void {
+    const count = this.sendCount;
+    if (count === 0) return;
+    const queue = this.sendQueue;
+    this.sendCount = 0;
+    this.sendQueue = [];
+    const udp = this.udp;
+    if (udp === null || udp.socket.closed) {
+      this.ioStats.udpSendErrors += count;
+      return;
+    }
+    const before = udp.socket.stats();
+    udp.socket.send(queue.length === count ? queue : queue.slice(0, count), this.sendRecords, count);
+    const after = udp.socket.stats();
+    const failed = after.txErrors - before.txErrors;
+    this.ioStats.udpSendDroppedFull += after.txDroppedFull - before.txDroppedFull;
+    if (failed > 0) {
+      this.ioStats.udpSendErrors += failed;
+      this.log.verbose(`UDP send failed for ${failed} datagram(s) (errno ${after.txLastErrno})`);
+    }
+  }
 
   private config<T>(f: () => T): T {
     this.assertOpen();
@@ -360,16 +410,19 @@ export class WireGuardDevice implements DeviceControl {
 
   private readonly flush = (): void => {
     this.flushQueued = false;
-    if (this.toTun.length > 0) {
-      const packets = this.toTun;
-      this.toTun = [];
-      if (!this.closed) {
-        const written = this.tun.write(packets);
-        this.ioStats.tunWriteDropped += packets.length - written;
-      }
-    }
+    this.flushTun();
     this.rearm();
   };
+
+  private flushTun(): void {
+    if (this.toTun.length === 0) return;
+    const packets = this.toTun;
+    this.toTun = [];
+    if (!this.closed) {
+      const written = this.tun.write(packets);
+      this.ioStats.tunWriteDropped += packets.length - written;
+    }
+  }
 
   private rearm(): void {
     if (this.closed) return;
@@ -390,11 +443,13 @@ export class WireGuardDevice implements DeviceControl {
       this.timerDeadline = null;
       if (this.closed) return;
       const due = this.core.nextDeadline();
+      this.sendDepth++;
       try {
         if (due !== null && performance.now() >= due) this.core.tick();
       } catch (err) {
         this.coreFault("timer", err);
       }
+      this.endSends();
       this.afterInput();
     }, delay);
   }

@@ -3,10 +3,9 @@
 // arguments so the known-answer vectors can drive them, and nothing here
 // touches the index table, timers or the network. An optional `trace`
 // callback sees every intermediate value (tests only; never log it).
-import type { KeyObject } from "node:crypto";
 import { hash, kdf1, kdf2, kdf3 } from "../crypto/blake2s.js";
 import { aeadOpen, aeadSeal } from "../crypto/aead.js";
-import { dh, privateKeyObject, x25519PublicKey } from "../crypto/x25519.js";
+import { dh, privateKeyObject, x25519PublicKey, type X25519PrivateKey } from "../crypto/x25519.js";
 import { INITIAL_CHAIN_KEY, INITIAL_HASH, ZERO_KEY } from "./constants.js";
 import { encodeInitiation, encodeResponse, type InitiationMessage, type ResponseMessage } from "./messages.js";
 
@@ -79,7 +78,7 @@ export function createInitiation(hs: Handshake, p: InitiationParams, trace?: Tra
   if (p.staticShared === null) return null;
   let h = hash(INITIAL_HASH, p.remotePublic);
   trace?.("H0", h);
-  // Imported once: a private KeyObject costs more than the DH itself.
+  // Imported once: the import yields the public key and serves both DHs.
   const ephemeralKey = privateKeyObject(p.ephemeralPrivate);
   const ephemeral = x25519PublicKey(ephemeralKey);
   trace?.("Epub_i", ephemeral);
@@ -122,7 +121,7 @@ export interface OpenedInitiation {
 /** §4.2 steps 1-4: reveals who claims to be initiating. The caller then looks the peer up. */
 export function openInitiation(
   msg: InitiationMessage,
-  localPrivate: Uint8Array | KeyObject,
+  localPrivate: Uint8Array | X25519PrivateKey,
   localPublic: Uint8Array,
   trace?: Trace,
 ): OpenedInitiation | null {
@@ -229,7 +228,7 @@ export function createResponse(
 }
 
 export interface ResponseConsumeParams {
-  readonly localPrivate: Uint8Array | KeyObject;
+  readonly localPrivate: Uint8Array | X25519PrivateKey;
   readonly presharedKey: Uint8Array;
 }
 

@@ -22,11 +22,16 @@ function get(id: unknown): Open {
   return s;
 }
 
-const v4 = (address: unknown, port: unknown): { family: 4; address: string; port: number } => ({ family: 4, address: String(address), port: Number(port) });
+const ep = (address: unknown, port: unknown): { family: 4 | 6; address: string; port: number } => ({
+  family: String(address).includes(":") ? 6 : 4,
+  address: String(address),
+  port: Number(port),
+});
 
 const ops: Record<string, (r: AgentRequest) => Promise<unknown>> = {
   async open(r) {
-    const sock = createSocket("udp4");
+    // udp6 sockets are IPv6-only: an IPv6 test must not pass over IPv4 by accident.
+    const sock = Number(r.family ?? 4) === 6 ? createSocket({ type: "udp6", ipv6Only: true }) : createSocket("udp4");
     await new Promise<void>((resolve, reject) => {
       sock.once("error", reject);
       sock.bind({ port: Number(r.port ?? 0), ...(r.address ? { address: String(r.address) } : {}) }, () => resolve());
@@ -34,7 +39,7 @@ const ops: Record<string, (r: AgentRequest) => Promise<unknown>> = {
     const stun = new StunClient({ send: (bytes, to) => sock.send(bytes, to.port, to.address) });
     const received: AgentDatagram[] = [];
     sock.on("message", (msg, rinfo) => {
-      const from = v4(rinfo.address, rinfo.port);
+      const from = ep(rinfo.address, rinfo.port);
       if (looksLikeStun(msg) && stun.receive(msg, from)) return;
       received.push({ address: rinfo.address, port: rinfo.port, text: msg.toString("utf8"), atMs: Date.now() });
     });
@@ -46,7 +51,7 @@ const ops: Record<string, (r: AgentRequest) => Promise<unknown>> = {
   },
   async binding(r) {
     const s = get(r.socket);
-    const res = await s.stun.binding(v4(r.server, r.port), {
+    const res = await s.stun.binding(ep(r.server, r.port), {
       ...(r.changeIp ? { changeIp: true } : {}),
       ...(r.changePort ? { changePort: true } : {}),
       ...(r.rtoMs !== undefined ? { rtoMs: Number(r.rtoMs) } : {}),
@@ -57,8 +62,8 @@ const ops: Record<string, (r: AgentRequest) => Promise<unknown>> = {
   },
   async discover(r) {
     const s = get(r.socket);
-    const local = r.local ? v4(r.local, s.sock.address().port) : undefined;
-    return discoverNatBehavior((server, opts) => s.stun.binding(server, opts), v4(r.server, r.port), local ? { local } : {});
+    const local = r.local ? ep(r.local, s.sock.address().port) : undefined;
+    return discoverNatBehavior((server, opts) => s.stun.binding(server, opts), ep(r.server, r.port), local ? { local } : {});
   },
   async send(r) {
     const s = get(r.socket);

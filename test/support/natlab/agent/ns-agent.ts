@@ -69,6 +69,10 @@ export class NsAgent {
     return this.child.pid;
   }
 
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   private onLine(line: string): void {
     let msg: AgentReply;
     try {
@@ -97,8 +101,8 @@ export class NsAgent {
   }
 
   /** A UDP socket in the namespace (port 0: the kernel picks). Returns its handle and local port. */
-  open(port = 0, address?: string): Promise<{ socket: number; port: number }> {
-    return this.call("open", { port, ...(address ? { address } : {}) });
+  open(port = 0, opts: { address?: string; family?: 4 | 6 } = {}): Promise<{ socket: number; port: number }> {
+    return this.call("open", { port, ...(opts.address ? { address: opts.address } : {}), family: opts.family ?? 4 });
   }
 
   binding(socket: number, server: StunServer, req: BindingRequest = {}): Promise<AgentBinding> {

@@ -1,0 +1,121 @@
+// A UDP socket owned by the addon (native/udp.c) so that receive and send are
+// batched: one recvmmsg and one JS call per burst of up to 64 datagrams, one
+// sendmmsg per batch of sends, runs to one peer segmented (UDP GSO). Addresses cross as 32-byte records (see
+// UDP_RECORD_SIZE) that callers cache, not as strings parsed per datagram.
+import { isNativeError, native, type PollHandle } from "./native.js";
+import { TunError } from "./types.js";
+
+/**
+ * [0..4) length (u32 LE, received datagrams only), [4..6) port (u16 LE),
+ * [6] family (4 or 6; IPv4-mapped IPv6 sources arrive as 4), [8..24) address
+ * (IPv4 in the first 4 bytes), [24..28) IPv6 scope id (u32 LE).
+ */
+export const UDP_RECORD_SIZE = 32;
+/** Most datagrams one receive batch can hold. */
+export const UDP_RECV_BATCH = 64;
+
+export interface UdpSocketStats {
+  readonly txDatagrams: number;
+  /** Dropped because the socket's send buffer was full (EAGAIN). */
+  readonly txDroppedFull: number;
+  /** Refused by the kernel one by one (unreachable, firewall EPERM, wrong family, too big). */
+  readonly txErrors: number;
+  /** errno of the last send error, 0 if none. */
+  readonly txLastErrno: number;
+  /** Whether runs of equal-size datagrams still go out as UDP_SEGMENT messages. */
+  readonly gso: boolean;
+}
+
+/** PLUG_UDP_GSO=0 turns segmentation offload off (to measure what it gains). */
+const GSO_DEFAULT = process.env["PLUG_UDP_GSO"] !== "0";
+
+/**
+ * `payloads` holds the datagrams back to back; datagram i is the next
+ * `length` (record bytes 0..4) bytes. The buffer is fresh per batch and
+ * belongs to the handler; `records` is reused on the next batch.
+ */
+export type UdpBatchHandler = (payloads: Buffer, records: Uint8Array, count: number) => void;
+
+export class BatchUdpSocket {
+  private poll: PollHandle | undefined;
+  private isClosed = false;
+  private readonly recvRecords = new Uint8Array(UDP_RECV_BATCH * UDP_RECORD_SIZE);
+  // [sent, droppedFull, errors, lastErrno, gsoFailed], updated in place by the addon.
+  private readonly txStats = new Float64Array(5);
+  private gso = GSO_DEFAULT;
+
+  private constructor(
+    readonly fd: number,
+    /** The port actually bound (never 0). */
+    readonly port: number,
+    /** AF_INET6 with IPV6_V6ONLY off: reaches IPv4 peers through mapped addresses. */
+    readonly dualStack: boolean,
+  ) {}
+
+  /**
+   * Binds `port` (0: any) on every address. `ipv6` asks for a dual-stack
+   * socket. Socket buffers of `bufferBytes` are requested (as root past
+   * rmem_max/wmem_max). Throws a TunError whose code is the errno name
+   * (EADDRINUSE, EAFNOSUPPORT, ...).
+   */
+  static open(port: number, ipv6: boolean, bufferBytes: number): BatchUdpSocket {
+    try {
+      const [fd, bound] = native().udpOpen(port, ipv6, bufferBytes);
+      return new BatchUdpSocket(fd, bound, ipv6);
+    } catch (err) {
+      if (isNativeError(err)) throw new TunError(`UDP socket: ${err.message}`, err.code);
+      throw err;
+    }
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Starts receiving; `onError` gets transient socket errors (the socket keeps working). */
+  onBatch(handler: UdpBatchHandler, onError: (err: Error) => void): void {
+    if (this.isClosed || this.poll !== undefined) return;
+    const records = this.recvRecords;
+    this.poll = native().udpStartPoll(this.fd, records, (payloads, count) => handler(payloads, records, count), onError);
+  }
+
+  /**
+   * Sends datagrams[i] to the address in records[i * UDP_RECORD_SIZE ...] for
+   * i < count in as few syscalls as possible; returns how many the kernel took.
+   * Never blocks: with the send buffer full, the rest is dropped and counted.
+   * Runs of equal-size datagrams to one address go out as one UDP_SEGMENT
+   * (GSO) message each, until the kernel refuses one; then never again.
+   */
+  send(datagrams: readonly Uint8Array[], records: Uint8Array, count: number): number {
+    if (this.isClosed) return 0;
+    const sent = native().udpSend(this.fd, this.dualStack, datagrams, records, count, this.txStats, this.gso);
+    if (this.txStats[4] === 1) this.gso = false;
+    return sent;
+  }
+
+  stats(): UdpSocketStats {
+    const s = this.txStats;
+    return { txDatagrams: s[0] ?? 0, txDroppedFull: s[1] ?? 0, txErrors: s[2] ?? 0, txLastErrno: s[3] ?? 0, gso: this.gso };
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    if (this.poll !== undefined) native().udpStopPoll(this.poll);
+    this.poll = undefined;
+    native().close(this.fd);
+  }
+}
+
+/**
+ * Writes the record for `address` (IPv4 or IPv6 text, IPv6 optionally with
+ * "%zone") and `port` into record[0..32); false when the text is not an address.
+ */
+export function encodeUdpAddress(address: string, port: number, record: Uint8Array): boolean {
+  return native().udpEncodeAddress(address, port, record);
+}
+
+/** The address text of the record at `offset` (IPv6 with "%ifname" when scoped). */
+export function decodeUdpAddress(records: Uint8Array, offset: number): string {
+  return native().udpDecodeAddress(records, offset);
+}
