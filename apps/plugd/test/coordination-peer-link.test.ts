@@ -56,9 +56,12 @@ function list(candidates: readonly Candidate[], opts: Partial<Pick<CandidateList
   };
 }
 
-function push(now: number, peerOverWebSocket = false): PushState {
-  return { channel: CHANNEL, peerObserved: OBSERVED, peerOverWebSocket, receivedAt: now };
+function push(now: number, peerOverWebSocket = false, peerObserved: Endpoint = OBSERVED): PushState {
+  return { channel: CHANNEL, peerObserved, peerOverWebSocket, receivedAt: now };
 }
+
+/** The peer's public address after it moved (a new network, or its NAT's new address). */
+const MOVED = v4("198.51.100.77", 42000);
 
 /** Answers the probe to `to` among `pings` at `at`. */
 function pong(link: PeerLink, pings: readonly ProbeToSend[], to: Endpoint, at: number): void {
@@ -114,12 +117,16 @@ describe("PeerLink.decide", () => {
     assert.equal(link.decide(RELAY, 0n, true, 3_000), null, "already on the relay");
   });
 
-  it("every push restarts the relay timer", () => {
-    const link = newLink();
-    link.applyPush(push(0), list([]), false, false, 0);
-    link.applyPush(push(800), list([]), false, false, 800);
-    assert.equal(link.decide(null, 0n, true, RELAY_AFTER_MS), null);
-    assert.deepEqual(link.decide(null, 0n, true, 800 + RELAY_AFTER_MS), RELAY);
+  it("a push from a peer that moved restarts the relay timer; a push from one that did not leaves it", () => {
+    const moved = newLink();
+    moved.applyPush(push(0), list([]), false, false, 0);
+    moved.applyPush(push(400, false, MOVED), list([]), false, false, 400);
+    assert.equal(moved.decide(null, 0n, true, RELAY_AFTER_MS), null);
+    assert.deepEqual(moved.decide(null, 0n, true, 400 + RELAY_AFTER_MS), RELAY);
+    const stayed = newLink();
+    stayed.applyPush(push(0), list([]), false, false, 0);
+    stayed.applyPush(push(400), list([]), false, false, 400);
+    assert.deepEqual(stayed.decide(null, 0n, true, RELAY_AFTER_MS), RELAY);
   });
 
   it("relays at once when either side reaches coordd over the WebSocket", () => {
@@ -131,17 +138,29 @@ describe("PeerLink.decide", () => {
     assert.deepEqual(selfOnWs.decide(null, 0n, true, 0), RELAY);
   });
 
-  it("a push makes earlier verifications stale until a probe answers again", () => {
+  it("a push from a peer that moved makes earlier verifications stale until a probe answers again", () => {
     const link = newLink();
-    link.applyPush(push(0), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }]), false, false, 0);
+    const publicList = list([{ kind: CandidateKind.Public, endpoint: OBSERVED }]);
+    link.applyPush(push(0), publicList, false, false, 0);
     pong(link, link.selector.due(0), OBSERVED, 10);
     assert.deepEqual(link.decide(null, 0n, true, 20), OBSERVED);
-    // The peer registered again (it may have moved): the old pong proves nothing now.
-    link.applyPush(push(5_000), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }]), false, false, 5_000);
+    // The peer re-registered from elsewhere: the old pong proves nothing now.
+    link.applyPush(push(5_000, false, MOVED), publicList, false, false, 5_000);
     const pings = link.selector.due(5_000);
-    assert.deepEqual(link.decide(null, 0n, true, 5_000 + RELAY_AFTER_MS), RELAY);
+    assert.deepEqual(link.decide(OBSERVED, 0n, true, 5_000 + RELAY_AFTER_MS), RELAY);
     pong(link, pings, OBSERVED, 5_000 + RELAY_AFTER_MS + 5);
     assert.deepEqual(link.decide(RELAY, 0n, true, 5_000 + RELAY_AFTER_MS + 10), OBSERVED);
+  });
+
+  it("a push from a peer that did not move keeps its verified path", () => {
+    const link = newLink();
+    const publicList = list([{ kind: CandidateKind.Public, endpoint: OBSERVED }]);
+    link.applyPush(push(0), publicList, false, false, 0);
+    pong(link, link.selector.due(0), OBSERVED, 10);
+    assert.deepEqual(link.decide(null, 0n, true, 20), OBSERVED);
+    link.applyPush(push(5_000), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }, { kind: CandidateKind.PortMapped, endpoint: MAPPED }]), false, false, 5_000);
+    link.selector.due(5_000);
+    for (const t of [5_000, 5_000 + RELAY_AFTER_MS, 10_000]) assert.equal(link.decide(OBSERVED, 0n, true, t), null, `still on the verified path at ${t}`);
   });
 
   it("leaves the relay for a direct path once one verifies", () => {
@@ -154,15 +173,16 @@ describe("PeerLink.decide", () => {
     assert.deepEqual(link.decide(RELAY, 10n, true, 1_600), OBSERVED);
   });
 
-  it("a push while on a verified lan path re-probes it instead of falling back to the relay", () => {
-    // The push makes the old pong stale (applyPush sets roamedAt), so something
-    // must ping the lan address again before RELAY_AFTER_MS runs out.
+  it("a push from a moved peer while on a verified lan path re-probes lan instead of falling back to the relay", () => {
+    // The peer's public address changed (its ISP reconnected) but the LAN is
+    // the same. The push makes the old pong stale (applyPush sets roamedAt),
+    // so something must ping the lan address again before RELAY_AFTER_MS.
     const link = newLink();
     const lanList = list([{ kind: CandidateKind.Lan, endpoint: LAN }]);
     link.applyPush(push(0), lanList, false, false, 0);
     pong(link, link.selector.due(0), LAN, 2);
     assert.deepEqual(link.decide(null, 0n, true, 5), LAN);
-    link.applyPush(push(10_000), lanList, false, false, 10_000);
+    link.applyPush(push(10_000, false, MOVED), lanList, false, false, 10_000);
     // Answer every probe the selector sends from now on, 2 ms later.
     for (let t = 10_000; t <= 10_000 + RELAY_AFTER_MS; t += 50) {
       for (const p of link.selector.due(t)) link.selector.onPong(p.txid, p.to, t + 2);
@@ -185,12 +205,12 @@ describe("PeerLink.decide", () => {
     assert.deepEqual(link.decide(ROAMED, rx, true, 21_000), RELAY);
   });
 
-  it("bytes received before a push do not keep the relay away after it", () => {
+  it("bytes received before a push from a moved peer do not keep the relay away after it", () => {
     const link = newLink();
     link.applyPush(push(0), list([]), false, false, 0);
     assert.equal(link.decide(ROAMED, 100n, true, 0), null);
     assert.equal(link.decide(ROAMED, 200n, true, 400), null);
-    link.applyPush(push(500), list([]), false, false, 500);
+    link.applyPush(push(500, false, MOVED), list([]), false, false, 500);
     assert.deepEqual(link.decide(ROAMED, 200n, true, 500 + RELAY_AFTER_MS), RELAY);
   });
 
@@ -336,6 +356,19 @@ describe("PeerLink.label", () => {
 });
 
 describe("PeerLink.networkChanged", () => {
+  it("on a verified lan path, re-probes lan at once instead of falling back to the relay", () => {
+    // Same root cause as the moved-peer push above: networkChanged() makes
+    // the lan pong stale, but PathSelector still counts lan as verified and
+    // so sends no burst; the next ping is the keepalive, up to 20 s later.
+    const link = newLink();
+    link.applyPush(push(0), list([{ kind: CandidateKind.Lan, endpoint: LAN }]), false, false, 0);
+    pong(link, link.selector.due(0), LAN, 2);
+    assert.deepEqual(link.decide(null, 0n, true, 5), LAN);
+    link.networkChanged(30_000);
+    const pings = link.selector.due(30_000);
+    assert.ok(pings.some((p) => endpointKey(p.to) === endpointKey(LAN)), "lan is probed right after the change");
+  });
+
   it("restarts probing and the relay timer", () => {
     const link = newLink();
     link.applyPush(push(0), list([{ kind: CandidateKind.Public, endpoint: OBSERVED }]), false, false, 0);
