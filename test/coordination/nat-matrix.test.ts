@@ -80,7 +80,7 @@ describe("NAT matrix: plugd pairs end on the best path", () => {
             if (p.path.startsWith("relay")) assert.ok(p.reason !== undefined && p.reason.length > 0, "a relayed peer says why");
           }
           const r = await hb.ns.ping("10.99.0.1", { count: 5, intervalS: 0.1 });
-          assert.equal(r.received, 5, r.output);
+          assert.equal(r.received, 5, `${r.output}\n--- a:\n${a.daemon.output.slice(-3000)}\n--- b:\n${b.daemon.output.slice(-3000)}`);
         } finally {
           await a.stop();
           await b.stop();

@@ -11,7 +11,7 @@ import {
   type CandidateList,
   type Role,
 } from "@plug/protocol";
-import { PathSelector, labelOf, originRank, type CandidateOrigin, type PathLabel, type ProbeCandidate, type VerifiedPath } from "@plug/nat";
+import { PathSelector, labelOf, type CandidateOrigin, type PathLabel, type ProbeCandidate, type VerifiedPath } from "@plug/nat";
 import type { Endpoint } from "@plug/wireguard";
 import type { Pair } from "./pair.js";
 import { isRelayEndpoint, relayEndpoint } from "./relay-endpoint.js";
@@ -61,7 +61,7 @@ export class PeerLink {
   private relayAt: number | null = null;
   private lastRx = -1n;
   private lastRxChangeAt = -Infinity;
-  /** When WireGuard moved the endpoint on its own; verification before this moment is stale. */
+  /** When our network changed, the peer moved or WireGuard roamed: traffic before this proves nothing. */
   private roamedAt = -Infinity;
   /** Role 1 without a session: when a path first became eligible (see ROLE1_DEFER_MS). */
   private eligibleAt: number | null = null;
@@ -91,7 +91,7 @@ export class PeerLink {
     // Only a peer that moved makes earlier verifications suspect; a push for a
     // new port mapping or our own re-registration leaves working paths alone.
     const moved = this.push === null || this.gone || !sameEndpoint(this.push.peerObserved, push.peerObserved);
-    if (moved) this.roamedAt = now;
+    if (moved) this.suspectPaths(now);
     this.push = push;
     this.gone = false;
     if (list !== null) this.list = list;
@@ -116,8 +116,7 @@ export class PeerLink {
 
   /** A local network change: every path is suspect. */
   networkChanged(now: number): void {
-    this.roamedAt = now;
-    this.selector.startBurst(now);
+    this.suspectPaths(now);
     if (this.push !== null && !this.gone) this.relayAt = now + RELAY_AFTER_MS;
   }
 
@@ -146,22 +145,20 @@ export class PeerLink {
   }
 
   private choose(current: Endpoint | null, rxBytes: bigint, now: number): { endpoint: Endpoint; reason: string } | null {
-    if (rxBytes !== this.lastRx) {
-      this.lastRx = rxBytes;
-      this.lastRxChangeAt = now;
-    }
     if (current !== null && !sameEndpoint(current, this.lastSet)) {
       // WireGuard moved the endpoint (an authenticated packet from elsewhere).
       // If probes have not verified that address, the peer roamed: older
       // verifications are stale, probe afresh and follow WireGuard for now.
       const verified = this.selector.paths(now).some((p) => sameEndpoint(p.endpoint, current));
-      if (!verified && !isRelayEndpoint(current)) {
-        this.roamedAt = now;
-        this.selector.startBurst(now);
-      }
+      if (!verified && !isRelayEndpoint(current)) this.suspectPaths(now);
       this.lastSet = current;
     }
-    const best = this.freshBest(now);
+    // After the roam check: the authenticated packet that moved the endpoint is traffic on the new path.
+    if (rxBytes !== this.lastRx) {
+      this.lastRx = rxBytes;
+      this.lastRxChangeAt = now;
+    }
+    const best = this.selector.best(now);
     if (best !== null) {
       if (sameEndpoint(best.endpoint, current)) return null;
       return { endpoint: best.endpoint, reason: `verified ${best.origin} path` };
@@ -170,7 +167,7 @@ export class PeerLink {
     if (relay === null || this.relayAt === null || now < this.relayAt) return null;
     if (this.list?.relay === RelayPolicy.Never) return null;
     if (sameEndpoint(relay, current)) return null;
-    const flowing = current !== null && !isRelayEndpoint(current) && this.lastRxChangeAt > this.roamedAt && now - this.lastRxChangeAt < TRAFFIC_WINDOW_MS;
+    const flowing = current !== null && !isRelayEndpoint(current) && this.lastRxChangeAt >= this.roamedAt && now - this.lastRxChangeAt < TRAFFIC_WINDOW_MS;
     if (flowing) return null;
     return { endpoint: relay, reason: "no direct path verified" };
   }
@@ -197,17 +194,10 @@ export class PeerLink {
     return this.selector.paths(now).find((p) => sameEndpoint(p.endpoint, current));
   }
 
-  private freshBest(now: number): VerifiedPath | null {
-    const paths = this.selector.paths(now).filter((p) => p.lastPongAt >= this.roamedAt);
-    let best: VerifiedPath | null = null;
-    for (const p of paths) {
-      if (best === null) best = p;
-      else {
-        const d = originRank(p.origin) - originRank(best.origin);
-        if (d < 0 || (d === 0 && p.rttMs < best.rttMs)) best = p;
-      }
-    }
-    return best;
+  private suspectPaths(now: number): void {
+    this.roamedAt = now;
+    this.selector.invalidate(now);
   }
+
 
 }

@@ -117,6 +117,17 @@ export class PathSelector {
     this.upgradeAt = null;
   }
 
+  /**
+   * Every verification so far is suspect (our network changed, or the peer
+   * moved): forget which paths answered and probe everything again now. A
+   * path that still works answers within a round trip.
+   */
+  invalidate(now: number): void {
+    this.verified.clear();
+    this.keepaliveAt = null;
+    this.startBurst(now);
+  }
+
   /** Forget everything (the peer went away). */
   reset(): void {
     this.candidates.clear();
@@ -204,6 +215,10 @@ export class PathSelector {
         this.stats.guessesSent++;
       }
       this.guessAt = this.guesses.length === 0 ? null : now + GUESS_STEP_MS;
+    }
+    if (this.burstStart === null && this.upgradeAt === null && all.length > 0 && this.best(now) === null) {
+      // The chosen path died (its keepalive probes went unanswered): look for another one, with backoff.
+      this.upgradeAt = now;
     }
     if (this.burstStart === null && this.upgradeAt !== null && now >= this.upgradeAt) {
       const best = this.best(now);
