@@ -22,13 +22,20 @@ describe("coordinated paths", () => {
     const hb = await site.addHost("lb");
     const ka = await lab.lab.genKeyPair();
     const kb = await lab.lab.genKeyPair();
-    const a = await CoordinatedPlugd.start(lab, ha, { tag: "la", keys: ka, tunnelAddress: "10.98.0.1", peers: [{ keys: kb, tunnelAddress: "10.98.0.2" }] });
+    const a = await CoordinatedPlugd.start(lab, ha, { tag: "la", keys: ka, tunnelAddress: "10.98.0.1", metricsListen: "127.0.0.1:9586", peers: [{ keys: kb, tunnelAddress: "10.98.0.2" }] });
     const b = await CoordinatedPlugd.start(lab, hb, { tag: "lb", keys: kb, tunnelAddress: "10.98.0.2", peers: [{ keys: ka, tunnelAddress: "10.98.0.1" }] });
     await timeToFirstPing(hb, "10.98.0.1", 15_000);
     const pa = await a.waitForPath(kb.publicKey, ["lan"]);
     const pb = await b.waitForPath(ka.publicKey, ["lan"]);
     assert.equal(pa.endpoint, `${hb.address}:${(await b.status()).listenPort}`);
     assert.equal(pb.endpoint, `${ha.address}:${(await a.status()).listenPort}`);
+    // The opt-in Prometheus endpoint tells the same story.
+    const metrics = await ha.ns.exec("curl", ["-sS", "--max-time", "5", "http://127.0.0.1:9586/metrics"]);
+    assert.match(metrics.stdout, new RegExp(`plugd_peer_path\\{interface="${a.ifname}",peer="${kb.publicKey.replace(/[+/]/g, "\\$&")}",path="lan"\\} 1`));
+    assert.match(metrics.stdout, /plugd_coordinator_reachable\{[^}]*transport="udp"\} 1/);
+    assert.match(metrics.stdout, /# TYPE plugd_peer_receive_bytes_total counter/);
+    const missing = await ha.ns.exec("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:9586/"], { allowFailure: true });
+    assert.equal(missing.stdout, "404");
     await a.stop();
     await b.stop();
   });

@@ -23,6 +23,8 @@ export interface CoordinatedOptions {
   readonly noWebSocket?: boolean;
   readonly coordinator?: "lab" | "off";
   readonly listenPort?: number;
+  /** MetricsListen = this (IP:port). */
+  readonly metricsListen?: string;
 }
 
 export interface PeerStatusJson {
@@ -66,6 +68,7 @@ export class CoordinatedPlugd {
       if (o.noWebSocket !== true) lines.push(`CoordinatorWebSocket = ${c.wsUrl}`);
     }
     lines.push(`PortMapping = ${o.portMapping ?? "off"}`);
+    if (o.metricsListen !== undefined) lines.push(`MetricsListen = ${o.metricsListen}`);
     for (const p of o.peers) {
       lines.push("", "[Peer]", `PublicKey = ${p.keys.publicKey}`, `AllowedIPs = ${p.tunnelAddress}/32`);
       if (p.endpoint !== undefined) lines.push(`Endpoint = ${p.endpoint}`);

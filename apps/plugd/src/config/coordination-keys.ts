@@ -5,9 +5,11 @@
 //   CoordinatorKey       = base64 public key of the coordinator (44 characters)
 //   CoordinatorWebSocket = ws://... or wss://... URL of the WebSocket relay
 //   PortMapping          = auto | upnp | natpmp | pcp | off   (true/false = auto/off)
+//   MetricsListen        = IP:port of an opt-in Prometheus /metrics endpoint
 //
 // These keys are plugd's own: `wg setconf` would reject them, exactly as it
 // rejects wg-quick's Address or DNS.
+import { isIP } from "node:net";
 import { ValueError } from "./error.js";
 import type { KeySpec } from "./key-spec.js";
 import type { InterfaceConfig } from "./types.js";
@@ -50,6 +52,17 @@ export const coordinationKeys: KeySpec<InterfaceConfig>[] = [
     value: "compact",
     apply(v, t) {
       t.coordinatorWebSocket = parseWebSocketUrl(v);
+    },
+  },
+  {
+    // Opt-in Prometheus endpoint: host:port to listen on (plain HTTP, GET /metrics).
+    name: "MetricsListen",
+    repeatable: false,
+    value: "compact",
+    apply(v, t) {
+      const hp = parseHostPort(v);
+      if (!isIP(hp.host)) throw new ValueError("must be an IP address and port (e.g. 127.0.0.1:9586)");
+      t.metricsListen = hp;
     },
   },
   {

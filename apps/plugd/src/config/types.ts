@@ -27,6 +27,8 @@ export interface CoordinationConfig {
   coordinatorWebSocket?: string;
   /** Whether to ask the gateway (UPnP IGD / NAT-PMP / PCP) for a port mapping. */
   portMapping?: "auto" | "upnp" | "natpmp" | "pcp" | "off";
+  /** Where to serve Prometheus metrics (off when absent). */
+  metricsListen?: HostPort;
 }
 
 export interface InterfaceConfig extends CoordinationConfig {

@@ -14,6 +14,8 @@ import { Coordination } from "../coordination/coordination.js";
 import { coordinationSettings, type CoordinationSettings } from "../coordination/settings.js";
 import { deviceOnlyStatus } from "../coordination/status.js";
 import { ControlServer } from "../control/server.js";
+import { MetricsServer } from "../metrics/server.js";
+import { renderMetrics } from "../metrics/render.js";
 
 /** wireguard-go's DefaultMTU: 1500 minus the IPv6 + UDP + WireGuard overhead. */
 export const DEFAULT_MTU = 1420;
@@ -124,6 +126,11 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     };
     const control = await ControlServer.listen(ifname, target, log);
     cleanups.push(() => control.close());
+    const metricsAt = cfg?.iface.metricsListen;
+    if (metricsAt !== undefined) {
+      const metrics = await MetricsServer.listen(metricsAt.host, metricsAt.port, () => renderMetrics(target.status(), device.stats, Date.now() / 1000), log);
+      cleanups.push(() => metrics.close());
+    }
     log.info(`Interface ${ifname} is up (UAPI ${server.path}, UDP port ${device.snapshot().listenPort})`);
   } catch (err) {
     await cleanUp();
