@@ -89,6 +89,8 @@ FINDING PEERS
                                        ask the router for a port mapping
                                        (default auto: PCP, NAT-PMP and UPnP IGD
                                        probed in parallel)
+        MetricsListen = IP:PORT        serve Prometheus metrics (GET /metrics)
+                                       there; off unless set
     A peer's configured Endpoint keeps working with the coordinator down.
     Without a configuration file (plugd driven only by wg/wg-quick), plugd
     behaves exactly like wireguard-go and contacts no coordinator.
