@@ -291,6 +291,29 @@ describe("PathSelector after the burst", () => {
     assert.equal(s.best(deadAt + 1), null);
     const after = log.filter((e) => e.at > deadAt);
     assert.ok(after.some((e) => e.to === endpointKey(PUB)), `probes after the lan path died at ${deadAt}: ${JSON.stringify(after)}`);
+    // And it keeps looking, backing off, rather than probing once.
+    const times = [...new Set(after.map((e) => e.at))];
+    assert.ok(times.length >= 3, `probe rounds after the death: ${times.join(", ")}`);
+    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
+    assert.ok(gaps.every((g, i) => g >= UPGRADE_PROBE_MIN_MS && g <= UPGRADE_PROBE_MAX_MS && (i === 0 || g >= (gaps[i - 1] ?? 0))), `gaps ${gaps.join(", ")}`);
+  });
+
+  it("invalidate forgets every verification and probes everything again at once", () => {
+    const s = selector();
+    s.setCandidates([cand(LAN, "lan"), cand(PUB, "public")], 0);
+    const first = s.due(0);
+    verify(s, first, LAN, 3);
+    for (const t of [100, 5_100]) assert.deepEqual(s.due(t), [], "lan verified: quiet");
+    s.invalidate(10_000);
+    assert.equal(s.best(10_000), null);
+    assert.deepEqual(s.paths(10_000), []);
+    assert.equal(s.nextDeadline(), 10_000);
+    const again = s.due(10_000);
+    assert.deepEqual(keys(again), [LAN, PUB].map(endpointKey).sort());
+    assert.equal(verify(s, again, LAN, 10_004)?.rttMs, 4);
+    assert.equal(s.best(10_010)?.origin, "lan");
+    // The burst stops again once lan answers.
+    assert.deepEqual(s.due(10_100), []);
   });
 });
 
