@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoordCore, defaultLimits, startCoordd, udpSource, type Source } from "@plug/coordd";
-import { REFRESH_INTERVAL_SECONDS, generatePrivateKey, publicKeyFromPrivate, type RegisterBody, type ServerMessage } from "@plug/protocol";
+import { REFRESH_INTERVAL_SECONDS, encodeRelayFrame, generatePrivateKey, publicKeyFromPrivate, type RegisterBody, type ServerMessage } from "@plug/protocol";
 import type { Logger } from "@plug/wireguard";
 import { CoordinatorLink, type LinkHooks, type LinkTransport } from "../src/coordination/coordinator-link.js";
 import { Pair } from "../src/coordination/pair.js";
@@ -52,6 +52,8 @@ interface Harness {
   messages: { message: ServerMessage; via: LinkTransport }[];
   transports: LinkTransport[];
   silences: number[];
+  /** RELAY frames handed to onRelay. */
+  relays: Uint8Array[];
   wakes: number;
   /** Whether coordd's answers reach the link. */
   answering: boolean;
@@ -75,6 +77,7 @@ function harness(wsUrl: string | null, opts: { answer: boolean } = { answer: tru
     messages: [],
     transports: [],
     silences: [],
+    relays: [],
     wakes: 0,
     answering,
     udpKnown: true,
@@ -101,7 +104,7 @@ function harness(wsUrl: string | null, opts: { answer: boolean } = { answer: tru
     },
     bodies: () => h.bodies,
     onMessage: (message, via) => h.messages.push({ message, via }),
-    onRelay: () => undefined,
+    onRelay: (frame) => h.relays.push(frame),
     onTransport: (t) => h.transports.push(t),
     onSilence: () => h.silences.push(clock.t),
     wake: () => h.wakes++,
@@ -238,6 +241,43 @@ describe("CoordinatorLink over UDP", () => {
     assert.equal(pushes.length, 1, "Alice got a push");
     assert.equal(a.link.stats.pushes, 1);
     assert.ok(b.messages.some((m) => m.message.kind === "push"), "Bob got a push");
+  });
+});
+
+describe("CoordinatorLink messages", () => {
+  it("hands RELAY frames to onRelay untouched and sends ours over the current transport", () => {
+    const h = harness(null);
+    const frame = encodeRelayFrame(new Uint8Array(8).fill(9), new Uint8Array([1, 2, 3]));
+    h.link.receive(frame, "udp");
+    assert.deepEqual(h.relays, [frame]);
+    assert.deepEqual(h.messages, []);
+    const before = h.sent.length;
+    assert.equal(h.link.sendRelay(frame), true);
+    assert.deepEqual(h.sent.slice(before).map((x) => x.bytes), [frame]);
+  });
+
+  it("drops malformed and unauthenticated datagrams without a message or a crash", () => {
+    const h = harness(null);
+    run(h, 0);
+    const acks = h.link.stats.acks;
+    const junk = [new Uint8Array(0), Uint8Array.from([0xe3]), Uint8Array.from([0xe4, 1, 0, 0]), new Uint8Array(200).fill(0xe4), new Uint8Array(200).fill(0xe2), new Uint8Array(1500).fill(0xff)];
+    for (const d of junk) {
+      h.link.receive(d, "udp");
+      h.link.receive(d, "ws");
+    }
+    assert.equal(h.link.stats.acks, acks);
+    assert.equal(h.messages.length, acks);
+    assert.equal(h.relays.length, 0);
+  });
+
+  it("withdrawAll on shutdown removes every registration from coordd at once", () => {
+    const h = harness(null);
+    h.bodies = [bodyFor(alice, bob), bodyFor(alice, keyPair("carol"))];
+    run(h, 0);
+    assert.equal(h.core.registeredRids, 2);
+    h.link.withdrawAll(h.bodies);
+    h.deliver();
+    assert.equal(h.core.registeredRids, 0);
   });
 });
 
