@@ -169,6 +169,16 @@ describe("control socket", () => {
     assert.deepEqual(await request("wgtest0", { op: "status" }, 5_000, dir), status("wgtest0"));
   });
 
+  it("answers one request per connection, even when a client sends more", async () => {
+    for (const chunks of [['{"op":"status"}\n{"op":"netcheck"}\n'], ['{"op":"netcheck"}\n', '{"op":"status"}\n', '{"op":"status"}\n']]) {
+      const { text } = await raw(server.path, chunks, 5);
+      const lines = text.split("\n").filter((l) => l !== "");
+      assert.equal(lines.length, 1, JSON.stringify(text));
+      assert.equal((JSON.parse(lines[0] ?? "") as { ok: boolean }).ok, true);
+    }
+    assert.deepEqual(await request("wgtest0", { op: "status" }, 5_000, dir), status("wgtest0"));
+  });
+
   it("serves concurrent clients", async () => {
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => request("wgtest0", i % 2 === 0 ? { op: "status" } : { op: "netcheck" }, 5_000, dir)));
     assert.equal(answers.length, 20);
