@@ -148,8 +148,10 @@ describe("control commands", () => {
     target.directAfter = 0;
     const out = capture();
     assert.equal(await pingCommand({ ifname: IFNAME, peer: PEER, json: true, timeoutMs: 5_000, out: out.stream, err: capture().stream }), 0);
-    const lines = out.text().trimEnd().split("\n");
-    assert.ok(lines.length >= 1);
-    for (const l of lines) assert.deepEqual(JSON.parse(l), { kind: "public", endpoint: "203.0.113.5:40000", rttMs: 12 });
+    const lines = out.text().trimEnd().split("\n").map((l) => JSON.parse(l) as unknown);
+    // Each answering path once, then the path the peer ended on.
+    assert.deepEqual(lines[0], { pong: { kind: "public", endpoint: "203.0.113.5:40000", rttMs: 12 } });
+    assert.equal(lines.length, 2);
+    assert.equal((lines[1] as { path?: string }).path, "direct");
   });
 });

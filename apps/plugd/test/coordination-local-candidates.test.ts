@@ -50,14 +50,15 @@ describe("localCandidates", () => {
     assert.equal(localCandidates(PORT, "other0", 64, list).length, 3);
   });
 
-  it("caps the list, IPv4 before IPv6", () => {
+  it("caps the list, IPv4 before IPv6, but keeps a quarter for IPv6 when IPv4 would crowd it out", () => {
     const list: InterfaceList = {
       a: [v6("2001:db8::1"), v6("2001:db8::2")],
       b: Array.from({ length: 10 }, (_, i) => v4(`192.168.0.${i + 1}`)),
     };
     const got = localCandidates(PORT, "plug0", 4, list);
     assert.equal(got.length, 4);
-    assert.ok(got.every((c) => c.endpoint.family === 4));
+    assert.deepEqual(got.map((c) => c.endpoint.family), [4, 4, 4, 6]);
+    assert.equal(localCandidates(PORT, "plug0", 3, list).every((c) => c.endpoint.family === 4), true);
     assert.equal(localCandidates(PORT, "plug0", 0, list).length, 0);
     assert.equal(localCandidates(PORT, "plug0", 12, list).at(-1)?.endpoint.address, "2001:db8::2");
   });

@@ -56,18 +56,17 @@ export async function pingCommand(o: PingOptions): Promise<number> {
       const p = s.peers.find((x) => x.publicKey === o.peer);
       if (p === undefined) throw new ControlError(`${ifname}: no peer ${o.peer}`);
       for (const v of p.verifiedPaths) {
-        const line = `${v.kind} ${v.endpoint}: ${v.rttMs} ms`;
-        if (o.json) o.out.write(`${JSON.stringify({ kind: v.kind, endpoint: v.endpoint, rttMs: v.rttMs })}\n`);
-        else if (!seen.has(v.endpoint)) o.out.write(`pong from ${line}\n`);
+        if (seen.has(v.endpoint)) continue;
         seen.add(v.endpoint);
+        if (o.json) o.out.write(`${JSON.stringify({ pong: { kind: v.kind, endpoint: v.endpoint, rttMs: v.rttMs } })}\n`);
+        else o.out.write(`pong from ${v.kind} ${v.endpoint}: ${v.rttMs} ms\n`);
       }
-      if (p.path === "lan" || p.path === "direct") {
-        if (!o.json) o.out.write(`path: ${p.path} via ${p.endpoint ?? "?"}${p.rttMs === null ? "" : ` (${p.rttMs} ms)`}\n`);
-        return 0;
-      }
-      if (Date.now() >= deadline) {
-        if (!o.json) o.out.write(`path: ${p.path}${p.reason === undefined ? "" : ` — ${p.reason}`}\n`);
-        return 1;
+      const done = p.path === "lan" || p.path === "direct";
+      if (done || Date.now() >= deadline) {
+        if (o.json) o.out.write(`${JSON.stringify({ path: p.path, endpoint: p.endpoint, rttMs: p.rttMs, ...(p.reason === undefined ? {} : { reason: p.reason }) })}\n`);
+        else if (done) o.out.write(`path: ${p.path} via ${p.endpoint ?? "?"}${p.rttMs === null ? "" : ` (${p.rttMs} ms)`}\n`);
+        else o.out.write(`path: ${p.path}${p.reason === undefined ? "" : ` — ${p.reason}`}\n`);
+        return done ? 0 : 1;
       }
       await new Promise((r) => setTimeout(r, 250));
       s = (await request(ifname, { op: "status" })) as InterfaceStatus;

@@ -94,7 +94,7 @@ export class Coordination implements DatagramExtension {
   private mapping: PortMapping | null = null;
   private mappingError: string | null = null;
   private nat: NatReport | null = null;
-  private natRunning = false;
+  private natInFlight: Promise<void> | null = null;
   private observed: Endpoint | null = null;
   private sealedCache = new Map<string, { fingerprint: string; sealed: Uint8Array }>();
   private timer: NodeJS.Timeout | null = null;
@@ -418,24 +418,29 @@ export class Coordination implements DatagramExtension {
     this.drops.probeUnverified++;
   }
 
-  private async measureNat(force: boolean): Promise<void> {
-    if (this.natRunning || this.coordEndpoint === null || this.closed) return;
-    if (!force && this.link.currentTransport === "ws") return;
-    this.natRunning = true;
-    try {
-      const ports = new Set<number>([this.listenPort]);
-      const locals = new Set(localCandidates(0, this.options.ifname, 64).map((c) => c.endpoint.address));
-      const report = await probeNat((s, o) => this.stun.binding(s, o), this.coordEndpoint, (e) => locals.has(e.address) && ports.has(e.port), () => performance.now());
-      if (this.closed) return;
-      const changed = this.nat === null || this.nat.mapping !== report.mapping || this.nat.filtering !== report.filtering || !sameEndpoint(this.nat.publicEndpoint, report.publicEndpoint);
-      this.nat = report;
-      if (changed) {
-        this.log.verbose(`NAT: mapping ${report.mapping}, filtering ${report.filtering}${report.error ? ` (${report.error})` : ""}`);
-        this.link.registerSoon();
-        this.pump();
-      }
-    } finally {
-      this.natRunning = false;
+  /** Measures the NAT (one measurement at a time; a caller during one waits for it). */
+  private measureNat(force: boolean): Promise<void> {
+    if (this.natInFlight !== null) return this.natInFlight;
+    if (this.coordEndpoint === null || this.closed) return Promise.resolve();
+    if (!force && this.link.currentTransport === "ws") return Promise.resolve();
+    const server = this.coordEndpoint;
+    this.natInFlight = this.runNatProbe(server).finally(() => {
+      this.natInFlight = null;
+    });
+    return this.natInFlight;
+  }
+
+  private async runNatProbe(server: Endpoint): Promise<void> {
+    const ports = new Set<number>([this.listenPort]);
+    const locals = new Set(localCandidates(0, this.options.ifname, 64).map((c) => c.endpoint.address));
+    const report = await probeNat((s, o) => this.stun.binding(s, o), server, (e) => locals.has(e.address) && ports.has(e.port), () => performance.now());
+    if (this.closed) return;
+    const changed = this.nat === null || this.nat.mapping !== report.mapping || this.nat.filtering !== report.filtering || !sameEndpoint(this.nat.publicEndpoint, report.publicEndpoint);
+    this.nat = report;
+    if (changed) {
+      this.log.verbose(`NAT: mapping ${report.mapping}, filtering ${report.filtering}${report.error ? ` (${report.error})` : ""}`);
+      this.link.registerSoon();
+      this.pump();
     }
   }
 

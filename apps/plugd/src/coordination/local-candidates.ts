@@ -45,7 +45,10 @@ export function localCandidates(port: number, excludeIfname: string, max: number
       }
     }
   }
-  return [...v4, ...v6].slice(0, max);
+  // IPv4 first (the likeliest same-LAN path), but a host with many IPv4
+  // interfaces (container bridges) must not crowd out its IPv6 addresses.
+  const v6Share = Math.min(v6.length, Math.floor(max / 4));
+  return [...v4.slice(0, max - v6Share), ...v6].slice(0, max);
 }
 
 /** A fingerprint of the interface addresses, to tell a real change from netlink noise. */

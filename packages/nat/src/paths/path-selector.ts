@@ -160,7 +160,7 @@ export class PathSelector {
     this.stats.pongsMatched++;
     const path: VerifiedPath = { endpoint: p.candidate.endpoint, origin: p.candidate.origin, rttMs: now - p.sentAt, lastPongAt: now };
     this.verified.set(endpointKey(path.endpoint), path);
-    if (p.candidate.origin === "guess") this.reflexive.set(endpointKey(path.endpoint), { endpoint: path.endpoint, origin: "reflexive" });
+    if (p.candidate.origin === "guess") this.addReflexive(path.endpoint, now);
     this.guesses = [];
     this.guessAt = null;
     return path;
