@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { NatLab } from "../support/natlab/index.js";
-import { sleep, waitFor } from "../support/netns.js";
+import { PLUGD_BIN, run, sleep, waitFor } from "../support/netns.js";
 import { CoordinatedPlugd, timeToFirstPing } from "../support/coordinated.js";
 
 describe("coordinated paths", () => {
@@ -34,6 +34,10 @@ describe("coordinated paths", () => {
     assert.match(metrics.stdout, new RegExp(`plugd_peer_path\\{interface="${a.ifname}",peer="${kb.publicKey.replace(/[+/]/g, "\\$&")}",path="lan"\\} 1`));
     assert.match(metrics.stdout, /plugd_coordinator_reachable\{[^}]*transport="udp"\} 1/);
     assert.match(metrics.stdout, /# TYPE plugd_peer_receive_bytes_total counter/);
+    // plugd ping: every answering path with its RTT, exit 0 once direct (here: lan).
+    const ping = await run(PLUGD_BIN, ["ping", a.ifname, kb.publicKey, "--timeout", "5"]);
+    assert.match(ping.stdout, new RegExp(`pong from lan ${hb.address.replace(/\./g, "\\.")}:\\d+: [\\d.]+ ms`));
+    assert.match(ping.stdout, /^path: lan via /m);
     const missing = await ha.ns.exec("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:9586/"], { allowFailure: true });
     assert.equal(missing.stdout, "404");
     await a.stop();
@@ -54,6 +58,10 @@ describe("coordinated paths", () => {
       return st.portMapping.external !== null ? st : undefined;
     }, 15_000);
     assert.equal(s.portMapping.external?.split(":")[0], mapped.publicAddress);
+    // plugd netcheck measures the NAT from the WireGuard socket against coordd's two addresses.
+    const nc = JSON.parse((await run(PLUGD_BIN, ["netcheck", a.ifname, "--json"])).stdout) as { nat: { mapping: string } | null; portMapping: { method: string | null } };
+    assert.equal(nc.nat?.mapping, "address-and-port-dependent");
+    assert.notEqual(nc.portMapping.method, null);
     const b = await CoordinatedPlugd.start(lab, hb, { tag: "mb", keys: kb, tunnelAddress: "10.97.0.2", peers: [{ keys: ka, tunnelAddress: "10.97.0.1" }] });
     await timeToFirstPing(hb, "10.97.0.1", 15_000);
     const pb = await b.waitForPath(ka.publicKey, ["mapped"]);

@@ -95,6 +95,9 @@ export class Coordination implements DatagramExtension {
   private mappingError: string | null = null;
   private nat: NatReport | null = null;
   private natInFlight: Promise<void> | null = null;
+  /** Counts network changes; a NAT measurement from an older network is discarded. */
+  private networkGeneration = 0;
+  private natGeneration = -1;
   private observed: Endpoint | null = null;
   private sealedCache = new Map<string, { fingerprint: string; sealed: Uint8Array }>();
   private timer: NodeJS.Timeout | null = null;
@@ -420,10 +423,15 @@ export class Coordination implements DatagramExtension {
 
   /** Measures the NAT (one measurement at a time; a caller during one waits for it). */
   private measureNat(force: boolean): Promise<void> {
-    if (this.natInFlight !== null) return this.natInFlight;
+    if (this.natInFlight !== null) {
+      // A measurement begun on the previous network describes that network: measure again after it.
+      if (this.natGeneration === this.networkGeneration) return this.natInFlight;
+      return this.natInFlight.then(() => this.measureNat(force));
+    }
     if (this.coordEndpoint === null || this.closed) return Promise.resolve();
     if (!force && this.link.currentTransport === "ws") return Promise.resolve();
     const server = this.coordEndpoint;
+    this.natGeneration = this.networkGeneration;
     this.natInFlight = this.runNatProbe(server).finally(() => {
       this.natInFlight = null;
     });
@@ -433,8 +441,9 @@ export class Coordination implements DatagramExtension {
   private async runNatProbe(server: Endpoint): Promise<void> {
     const ports = new Set<number>([this.listenPort]);
     const locals = new Set(localCandidates(0, this.options.ifname, 64).map((c) => c.endpoint.address));
+    const generation = this.networkGeneration;
     const report = await probeNat((s, o) => this.stun.binding(s, o), server, (e) => locals.has(e.address) && ports.has(e.port), () => performance.now());
-    if (this.closed) return;
+    if (this.closed || generation !== this.networkGeneration) return;
     const changed = this.nat === null || this.nat.mapping !== report.mapping || this.nat.filtering !== report.filtering || !sameEndpoint(this.nat.publicEndpoint, report.publicEndpoint);
     this.nat = report;
     if (changed) {
@@ -493,6 +502,7 @@ export class Coordination implements DatagramExtension {
     if (!addressesChanged && !why.includes("default")) return;
     const now = performance.now();
     this.lastNetworkChange = { at: now, why };
+    this.networkGeneration++;
     this.log.verbose(`Network change (${why})${addressesChanged ? ": addresses changed" : ""}`);
     // Tell every peer where we are now, before anything slower: WireGuard
     // learns the new source from the first authenticated packet.

@@ -2,7 +2,14 @@
 // block UDP: the same REGISTER/ACK/PUSH and RELAY messages, one per binary
 // message. Reconnects with backoff while wanted; reports open/close so the
 // link can re-register at once.
-import WebSocket from "ws";
+import type WebSocket from "ws";
+
+/** Loaded on first use: most networks never need the WebSocket, and `ws` costs start-up time. */
+let wsModule: Promise<typeof import("ws")> | null = null;
+function loadWs(): Promise<typeof import("ws")> {
+  wsModule ??= import("ws");
+  return wsModule;
+}
 
 export interface WsLinkEvents {
   onOpen(): void;
@@ -59,7 +66,16 @@ export class WsLink {
   }
 
   private connect(): void {
-    const ws = new WebSocket(this.url, { maxPayload: MAX_MESSAGE, handshakeTimeout: 5_000, perMessageDeflate: false });
+    void loadWs().then(
+      (m) => {
+        if (this.wanted) this.startSocket(m.default);
+      },
+      (err: unknown) => this.events.onClose(`cannot load the WebSocket client: ${String(err)}`),
+    );
+  }
+
+  private startSocket(Client: typeof WebSocket): void {
+    const ws = new Client(this.url, { maxPayload: MAX_MESSAGE, handshakeTimeout: 5_000, perMessageDeflate: false });
     this.socket = ws;
     ws.binaryType = "nodebuffer";
     ws.on("open", () => {
