@@ -10,7 +10,7 @@ import { applyConfig, loadConfig, type PlugConfig } from "../config/index.js";
 import { UapiServer } from "../uapi-server/index.js";
 import { setUpInterface, tearDownInterface } from "../netconfig/index.js";
 import type { Readiness } from "./readiness.js";
-import { Coordination } from "../coordination/coordination.js";
+import type { Coordination } from "../coordination/coordination.js";
 import { coordinationSettings, type CoordinationSettings } from "../coordination/settings.js";
 import { deviceOnlyStatus } from "../coordination/status.js";
 import { ControlServer } from "../control/server.js";
@@ -114,7 +114,9 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
       device.setMtu(getMtu(ifname));
     }
     if (settings !== null) {
-      const c = new Coordination({ device, ifname, log, ...settings });
+      // Loaded only when used: plugd as a plain wireguard-go replacement carries none of it in memory.
+      const { Coordination: CoordinationLayer } = await import("../coordination/coordination.js");
+      const c = new CoordinationLayer({ device, ifname, log, ...settings });
       coordination = c;
       cleanups.push(() => c.close());
       await c.start();
