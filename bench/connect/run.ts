@@ -89,7 +89,21 @@ async function main(): Promise<void> {
         await Promise.all([a.stop(), b.stop()]);
         process.stderr.write(`connect ${p.name}: ${fmt(entry.firstPingMs.at(-1) ?? Number.NaN)} ms (${path})\n`);
         const limit = p.target === "direct" ? 1000 : 2000;
-        if (!((entry.firstPingMs.at(-1) ?? Infinity) <= limit)) keepLogs(p.name, { a: a.daemon.output, b: b.daemon.output, ping: res.output.slice(0, 2000), coordd: lab.logs().slice(-4000) });
+        if (!((entry.firstPingMs.at(-1) ?? Infinity) <= limit)) {
+          const metrics = await lab.httpGet(lab.internet, `${lab.coordinator.httpUrl}/metrics`);
+          const net = async (h: typeof ha): Promise<string> =>
+            [
+              (await h.ns.exec("ip", ["-br", "addr"], { allowFailure: true })).stdout,
+              (await h.ns.exec("ip", ["route"], { allowFailure: true })).stdout,
+              (await h.ns.ping(lab.coordinator.host, { count: 1, waitS: 1 })).output,
+              `gateway: ${(await h.ns.ping(h.site.gateway, { count: 1, waitS: 1 })).received}`,
+              (await h.ns.exec("ip", ["neigh"], { allowFailure: true })).stdout,
+              (await h.site.routerNs.exec("ip", ["-br", "link"], { allowFailure: true })).stdout,
+              (await h.site.routerNs.exec("ip", ["-br", "addr"], { allowFailure: true })).stdout,
+              (await h.site.routerNs.exec("bridge", ["link"], { allowFailure: true })).stdout,
+            ].join("\n");
+          keepLogs(p.name, { a: a.daemon.output, b: b.daemon.output, ping: res.output.slice(0, 2000), "coordd /metrics": metrics.body, "a net": await net(ha), "b net": await net(hb) });
+        }
       }
       for (const roam of ROAMS.filter((x) => only === undefined || x.name.includes(only))) {
         n++;

@@ -106,13 +106,8 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
       onRequestDone: () => coordination?.sync(),
     });
     cleanups.push(() => server.close());
-    if (cfg !== null) {
-      const config = cfg;
-      await setUpInterface(ifname, config, log, { control: device });
-      cleanups.push(() => tearDownInterface(ifname, config, log, { control: device }));
-      // Set-up may have chosen the MTU (wg-quick's automatic MTU); padding must follow it.
-      device.setMtu(getMtu(ifname));
-    }
+    // Coordination starts before the interface set-up below (addresses, routes, hooks: several `ip`
+    // runs), so registering with coordd overlaps it instead of waiting for it.
     if (settings !== null) {
       // Loaded only when used: plugd as a plain wireguard-go replacement carries none of it in memory.
       const { Coordination: CoordinationLayer } = await import("../coordination/coordination.js");
@@ -120,6 +115,13 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
       coordination = c;
       cleanups.push(() => c.close());
       await c.start();
+    }
+    if (cfg !== null) {
+      const config = cfg;
+      await setUpInterface(ifname, config, log, { control: device });
+      cleanups.push(() => tearDownInterface(ifname, config, log, { control: device }));
+      // Set-up may have chosen the MTU (wg-quick's automatic MTU); padding must follow it.
+      device.setMtu(getMtu(ifname));
     }
     const target = coordination ?? {
       status: () => deviceOnlyStatus(ifname, device.snapshot()),
