@@ -394,7 +394,8 @@ export class Coordination implements DatagramExtension {
     const newer = link.list === null || list.timestampMs > link.list.timestampMs;
     const hard = this.nat !== null && this.nat.mapping !== "endpoint-independent" && this.nat.mapping !== "unknown";
     link.applyPush(
-      { channel: m.channel, peerObserved: m.peerObserved, peerOverWebSocket: m.peerTransport === PeerTransport.WebSocket, receivedAt: now },
+      // A copy: the datagram is a slice of the device's receive batch, which must not be kept alive.
+      { channel: Uint8Array.from(m.channel), peerObserved: m.peerObserved, peerOverWebSocket: m.peerTransport === PeerTransport.WebSocket, receivedAt: now },
       newer ? list : null,
       hard,
       via === "ws",
