@@ -41,7 +41,9 @@ const SOCKETS = 8;
 const WINDOW = 1024;
 
 const root = new URL("../../../", import.meta.url).pathname;
-const bin = join(root, "apps/coordd/bin/coordd.js");
+// BENCH_COORDD_BIN=/other/checkout/apps/coordd/bin/coordd.js measures another build of coordd with this
+// load generator (before/after comparisons in one sitting); the core-only rows are always this tree's.
+const bin = process.env.BENCH_COORDD_BIN ?? join(root, "apps/coordd/bin/coordd.js");
 
 interface Server {
   proc: ChildProcess;

@@ -1,10 +1,10 @@
 // Assembles coordd: key, core, UDP and HTTP edges, the housekeeping timer.
-import { randomBytes } from "node:crypto";
 import { pino, type Logger } from "pino";
 import { keyToBase64 } from "@plug/protocol";
 import { loadOrCreateKey } from "./config/keyfile.js";
 import type { CoorddConfig } from "./config/options.js";
 import { CoordCore } from "./core/coord-core.js";
+import { randomPool } from "./entropy/random-pool.js";
 import type { Send } from "./core/types.js";
 import { HttpServer } from "./http/http-server.js";
 import { UdpServer } from "./net/udp-server.js";
@@ -29,7 +29,7 @@ export async function startCoordd(cfg: CoorddConfig, logger?: Logger): Promise<R
   if (key.created) log.info({ keyFile: cfg.keyFile }, "created a new server key");
   if (key.looseMode) log.warn({ keyFile: cfg.keyFile }, "key file is readable by group or others; chmod 600 it");
   const now = (): number => Date.now();
-  const core = new CoordCore({ serverPrivate: key.privateKey, serverPublic: key.publicKey, limits: cfg.limits, random: (n) => new Uint8Array(randomBytes(n)), nowMs: now() });
+  const core = new CoordCore({ serverPrivate: key.privateKey, serverPublic: key.publicKey, limits: cfg.limits, random: randomPool(), nowMs: now() });
   // Each edge hands the other what is addressed to it; they are created one after the other.
   const edges: { http?: HttpServer; udp?: UdpServer } = {};
   const toWs = (s: Send): void => edges.http?.deliver(s);

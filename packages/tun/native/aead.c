@@ -31,8 +31,8 @@ typedef struct {
 
 static void aead_finalize(napi_env env, void *data, void *hint) {
   aead_t *a = (aead_t *)data;
-  // Frees (and cleanses) the expanded key state.
-  EVP_CIPHER_CTX_free(a->ctx);
+  // Frees (and cleanses) the expanded key state, unless aeadDestroy already did.
+  if (a->ctx != NULL) EVP_CIPHER_CTX_free(a->ctx);
   free(a);
 }
 
@@ -84,6 +84,23 @@ static aead_t *get_aead(napi_env env, napi_value v) {
   return (aead_t *)data;
 }
 
+// aeadDestroy(handle): wipes and frees the key state now (WireGuard's
+// zero_key_material) instead of whenever the GC collects the handle. Sealing
+// with a destroyed handle throws; opening fails like a bad tag.
+static napi_value aead_destroy(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  aead_t *a = argc >= 1 ? get_aead(env, argv[0]) : NULL;
+  if (a == NULL) {
+    napi_throw_type_error(env, "EINVAL", "aeadDestroy(handle): bad handle");
+    return NULL;
+  }
+  if (a->ctx != NULL) EVP_CIPHER_CTX_free(a->ctx);
+  a->ctx = NULL;
+  return NULL;
+}
+
 static int set_nonce(aead_t *a, const uint8_t *counter_le) {
   uint8_t nonce[12];
   memset(nonce, 0, 4);
@@ -102,7 +119,7 @@ static napi_value aead_seal_transport(napi_env env, napi_callback_info info) {
   uint8_t *msg = NULL;
   size_t length = 0;
   uint32_t body = 0;
-  if (a == NULL || !a->encrypt || !get_bytes(env, argv[1], &msg, &length) ||
+  if (a == NULL || a->ctx == NULL || !a->encrypt || !get_bytes(env, argv[1], &msg, &length) ||
       napi_get_value_uint32(env, argv[2], &body) != napi_ok || (size_t)body + HEADER_LENGTH + TAG_LENGTH > length) {
     napi_throw_type_error(env, "EINVAL", "aeadSealTransport(sealer, message, length): bad arguments");
     return NULL;
@@ -133,7 +150,7 @@ static napi_value aead_open_transport(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int32_t result = -1;
-  if (length >= HEADER_LENGTH + TAG_LENGTH) {
+  if (a->ctx != NULL && length >= HEADER_LENGTH + TAG_LENGTH) {
     size_t body = length - HEADER_LENGTH - TAG_LENGTH;
     uint8_t *p = msg + HEADER_LENGTH;
     int outl = 0, finl = 0;
@@ -153,6 +170,7 @@ int register_aead(napi_env env, napi_value exports) {
       {"aeadCreate", NULL, aead_create, NULL, NULL, NULL, napi_enumerable, NULL},
       {"aeadSealTransport", NULL, aead_seal_transport, NULL, NULL, NULL, napi_enumerable, NULL},
       {"aeadOpenTransport", NULL, aead_open_transport, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"aeadDestroy", NULL, aead_destroy, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

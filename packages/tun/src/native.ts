@@ -47,6 +47,7 @@ export interface NativeBinding {
   aeadCreate(key: Uint8Array, encrypt: boolean): AeadHandle;
   aeadSealTransport(sealer: AeadHandle, message: Uint8Array, plaintextLength: number): void;
   aeadOpenTransport(opener: AeadHandle, message: Uint8Array): number;
+  aeadDestroy(handle: AeadHandle): void;
 }
 
 let binding: NativeBinding | undefined;

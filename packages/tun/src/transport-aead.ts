@@ -26,3 +26,11 @@ export function sealTransportInPlace(sealer: AeadHandle, message: Uint8Array, pl
 export function openTransportInPlace(opener: AeadHandle, message: Uint8Array): number {
   return native().aeadOpenTransport(opener, message);
 }
+
+/**
+ * Wipes and frees the key state now rather than at garbage collection.
+ * Afterwards sealing throws and opening returns -1. Idempotent.
+ */
+export function destroyTransportAead(handle: AeadHandle): void {
+  native().aeadDestroy(handle);
+}

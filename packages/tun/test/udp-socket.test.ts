@@ -4,6 +4,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { BatchUdpSocket, decodeUdpAddress, encodeUdpAddress, TunError, UDP_RECORD_SIZE } from "../src/index.js";
 
 function bound(type: "udp4" | "udp6", address: string): Promise<Socket> {
@@ -150,6 +152,19 @@ describe("BatchUdpSocket", () => {
         rx.close();
       }
     }
+  });
+
+  it("the kernel builds one UDP message for a run of 40 with GSO, 40 with PLUG_UDP_GSO=0 (fresh netns, root)", () => {
+    const fixture = fileURLToPath(new URL("./fixtures/udp-gso-count.ts", import.meta.url));
+    const run = (gso: string): { sent: number; counted: number; received: number; gso: boolean } =>
+      JSON.parse(
+        execFileSync("unshare", ["-n", "sh", "-c", `ip link set lo up && exec "${process.execPath}" --import tsx "${fixture}"`], {
+          env: { ...process.env, PLUG_UDP_GSO: gso },
+          encoding: "utf8",
+        }),
+      ) as { sent: number; counted: number; received: number; gso: boolean };
+    assert.deepEqual(run("1"), { sent: 40, counted: 1, received: 40, gso: true });
+    assert.deepEqual(run("0"), { sent: 40, counted: 40, received: 40, gso: false });
   });
 
   it("an IPv4-only socket refuses IPv6 destinations one by one", () => {

@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Peer } from "../src/core/peer.js";
 import { IndexTable } from "../src/core/index-table.js";
-import { Keypair } from "../src/noise/keypair.js";
+import { Keypair, REJECT_AFTER_MESSAGES } from "../src/noise/keypair.js";
+import { openTransport, sealTransport } from "../src/noise/transport.js";
 
 /** Deterministic, distinct 4-byte indices: a counter is enough here. */
 function seededRandom(_seed: string): (n: number) => Uint8Array {
@@ -84,9 +85,18 @@ test("zeroKeys empties the slots and the table", () => {
   peer.installAsInitiator(make(true), table);
   peer.installAsInitiator(make(true), table);
   peer.installAsResponder(make(false), table);
+  const current = peer.current;
+  assert.ok(current);
+  // Before: the session's keys work in both directions (send and receive keys are equal here).
+  const before = sealTransport(current.sendKey, 1, 5n, Uint8Array.of(0x45), 1420);
+  assert.ok(openTransport(current.receiveKey, before.slice()));
   peer.zeroKeys(table);
   assert.equal(table.size, 0);
   assert.equal(peer.current, null);
+  // After: the OpenSSL key state is gone now, not at the next GC.
+  assert.throws(() => sealTransport(current.sendKey, 1, 6n, Uint8Array.of(0x45), 1420));
+  assert.equal(openTransport(current.receiveKey, before.slice()), null);
+  assert.equal(current.sendCounter, REJECT_AFTER_MESSAGES);
 });
 
 test("index table: handshake lookups never match keypairs and vice versa", () => {

@@ -50,7 +50,7 @@ export class CookieJar {
     }
     for (const g of this.generations) {
       if (!cookieMatches([g.secret], from.endpoint, from.transport, cookie)) continue;
-      if (this.remembered() < this.maxRemembered) g.proven.set(from.id, Uint8Array.from(cookie));
+      if (this.remembered() < this.maxRemembered) g.proven.set(from.id, cookie.slice());
       return true;
     }
     return false;

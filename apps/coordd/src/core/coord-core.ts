@@ -218,10 +218,10 @@ export class CoordCore {
         return [this.ack(session, echo, RegisterStatus.TooManyRids, body.rid, from)];
       }
       if (entry === undefined) {
-        entry = { rid: Uint8Array.from(body.rid), key: ridKey, slots: [] };
+        entry = { rid: body.rid.slice(), key: ridKey, slots: [] };
         this.rids.set(ridKey, entry);
       }
-      slot = { token, session, source: from, sealed: Uint8Array.from(body.sealed), expiresMs: 0 };
+      slot = { token, session, source: from, sealed: body.sealed.slice(), expiresMs: 0 };
       entry.slots.push(slot);
       session.rids.add(ridKey);
       this.trackConnection(from, ridKey);
@@ -238,7 +238,7 @@ export class CoordCore {
         this.decAddress(slot.source.endpoint.address);
         this.ridsPerAddress.set(from.endpoint.address, (this.ridsPerAddress.get(from.endpoint.address) ?? 0) + 1);
       }
-      if (changed) slot.sealed = Uint8Array.from(body.sealed);
+      if (changed) slot.sealed = body.sealed.slice();
       // The same path keeps its Source object: replacing it on every refresh made each refresh
       // leave a surviving object behind for the young-generation GC to copy (longer pauses).
       if (slot.source.id !== from.id) {

@@ -88,7 +88,11 @@ export class Peer {
 
   /** Erases the handshake slot and all keypairs with their indices (zero_key_material, down, removal). */
   zeroKeys(table: IndexTable<Peer>): void {
-    for (const kp of [this.previous, this.current, this.next]) if (kp !== null) table.deleteKeypair(kp);
+    for (const kp of [this.previous, this.current, this.next]) {
+      if (kp === null) continue;
+      table.deleteKeypair(kp);
+      kp.destroy();
+    }
     this.previous = this.current = this.next = null;
     if (this.handshake.localIndex !== null) table.deleteHandshake(this.handshake.localIndex);
     this.handshake.clear();

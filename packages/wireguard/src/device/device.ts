@@ -6,7 +6,6 @@
 // call) the single setTimeout is re-armed to core.nextDeadline(); when the
 // core has nothing pending the timer is cleared, so an idle device never wakes.
 import { performance } from "node:perf_hooks";
-import { randomBytes } from "node:crypto";
 import { setSocketMark, UDP_RECORD_SIZE, type TunDevice } from "@plug/tun";
 import type { Endpoint, Prefix } from "../net/address.js";
 import type { Logger } from "../log/logger.js";
@@ -15,6 +14,7 @@ import { DeviceError, EADDRINUSE, EIO, type DeviceControl, type DeviceSnapshot, 
 import type { CoreFactory, CorePort } from "./core-port.js";
 import { defaultCoreFactory } from "./default-core.js";
 import { EndpointRecords } from "./endpoint-records.js";
+import { RandomPool } from "./random-pool.js";
 import { openUdpSocket, type UdpSocket } from "./udp-socket.js";
 
 export interface WireGuardDeviceOptions {
@@ -93,7 +93,7 @@ export class WireGuardDevice implements DeviceControl {
     this.log = opts.log;
     this.core = (opts.createCore ?? defaultCoreFactory)({
       clock: systemClock,
-      randomBytes: (n) => new Uint8Array(randomBytes(n)),
+      randomBytes: new RandomPool().take,
       io: {
         send: (datagram, to) => this.send(datagram, to),
         deliver: (packet) => {

@@ -1,6 +1,6 @@
 // One transport session (§6.2): the two directional keys, the send counter,
 // the receive replay window and the facts the rotation rules need.
-import { createTransportAead, type AeadHandle } from "@plug/tun";
+import { createTransportAead, destroyTransportAead, type AeadHandle } from "@plug/tun";
 import type { TransportKeys } from "./handshake.js";
 
 /** 2^64 - 2^13 - 1: no counter at or above this is sent or accepted (§6.1). */
@@ -32,6 +32,17 @@ export class Keypair {
     this.receiveKey = createTransportAead(keys.receive, false);
     keys.send.fill(0);
     keys.receive.fill(0);
+  }
+
+  /**
+   * Wipes both keys now (zero_key_material, device down, peer removal)
+   * instead of whenever the GC gets to them; the keypair must no longer be
+   * reachable for sending or receiving.
+   */
+  destroy(): void {
+    this.sendCounter = REJECT_AFTER_MESSAGES;
+    destroyTransportAead(this.sendKey);
+    destroyTransportAead(this.receiveKey);
   }
 
   /** Makes the keypair unusable for sending (private key change, §6.3). */
