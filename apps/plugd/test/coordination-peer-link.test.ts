@@ -380,3 +380,35 @@ describe("PeerLink.networkChanged", () => {
     assert.deepEqual(link.decide(null, 0n, true, 60_000 + RELAY_AFTER_MS), RELAY);
   });
 });
+
+describe("PeerLink around an epoch boundary (two rids, two relay channels)", () => {
+  const OTHER = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  const onRid = (rid: string, channel: Uint8Array, now: number): PushState => ({ ...push(now), rid, channel });
+
+  it("accepts relay frames on either rid's channel and survives the old rid's expiry", () => {
+    const link = newLink();
+    link.applyPush(onRid("old", CHANNEL, 0), list([]), false, false, 0);
+    link.applyPush(onRid("new", OTHER, 10), list([]), false, false, 10);
+    assert.equal(link.channels().length, 2);
+    const hex = (c: Uint8Array): string => Buffer.from(c).toString("hex");
+    assert.deepEqual(link.relayEndpointFor(hex(CHANNEL)), relayEndpoint(CHANNEL));
+    assert.deepEqual(link.relayEndpointFor(hex(OTHER)), relayEndpoint(OTHER));
+    assert.equal(link.relayEndpointFor("0000000000000000"), null);
+    // The old epoch's registration expires at coordd: the peer has not left.
+    link.peerGone("old");
+    assert.equal(link.gone, false);
+    assert.deepEqual(link.relayEndpoint(), relayEndpoint(OTHER));
+    assert.deepEqual(link.decide(null, 0n, true, 10 + RELAY_AFTER_MS), relayEndpoint(OTHER));
+    link.peerGone("new");
+    assert.equal(link.gone, true);
+    assert.equal(link.relayEndpoint(), null);
+  });
+
+  it("forgets pushes of rids no longer held once their epoch has passed", () => {
+    const link = newLink();
+    link.applyPush(onRid("old", CHANNEL, 0), list([]), false, false, 0);
+    link.applyPush(onRid("new", OTHER, 10), list([]), false, false, 10);
+    link.keepRids(new Set(["new"]));
+    assert.deepEqual(link.channels(), [OTHER]);
+  });
+});

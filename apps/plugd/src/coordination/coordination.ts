@@ -233,9 +233,13 @@ export class Coordination implements DatagramExtension {
   }
 
   egress(datagram: Uint8Array, to: Endpoint): void {
-    const link = this.byChannel.get(relayChannelKey(to));
-    if (link?.push == null) return;
-    this.link.sendRelay(encodeRelayFrame(link.push.channel, datagram));
+    const channelHex = relayChannelKey(to);
+    // The channel is in the address the core sends to; it must be one this pair still holds.
+    if (this.byChannel.get(channelHex) === undefined) {
+      this.drops.relayUnknownChannel++;
+      return;
+    }
+    this.link.sendRelay(encodeRelayFrame(Buffer.from(channelHex, "hex"), datagram));
   }
 
   // ---- status, netcheck, ping ------------------------------------------------------
@@ -356,8 +360,8 @@ export class Coordination implements DatagramExtension {
       this.drops.relayMalformed++;
       return;
     }
-    const link = this.byChannel.get(Buffer.from(frame.channel).toString("hex"));
-    const from = link?.relayEndpoint() ?? null;
+    const channelHex = Buffer.from(frame.channel).toString("hex");
+    const from = this.byChannel.get(channelHex)?.relayEndpointFor(channelHex) ?? null;
     if (from === null) {
       this.drops.relayUnknownChannel++;
       return;
@@ -381,8 +385,9 @@ export class Coordination implements DatagramExtension {
     }
     const link = this.byRid.get(Buffer.from(m.rid).toString("hex"));
     if (link === undefined) return;
+    const ridHex = Buffer.from(m.rid).toString("hex");
     if ((m.flags & PushFlag.PeerGone) !== 0) {
-      link.peerGone();
+      link.peerGone(ridHex);
       this.reindex();
       return;
     }
@@ -395,7 +400,7 @@ export class Coordination implements DatagramExtension {
     const hard = this.nat !== null && this.nat.mapping !== "endpoint-independent" && this.nat.mapping !== "unknown";
     link.applyPush(
       // A copy: the datagram is a slice of the device's receive batch, which must not be kept alive.
-      { channel: Uint8Array.from(m.channel), peerObserved: m.peerObserved, peerOverWebSocket: m.peerTransport === PeerTransport.WebSocket, receivedAt: now },
+      { rid: ridHex, channel: Uint8Array.from(m.channel), peerObserved: m.peerObserved, peerOverWebSocket: m.peerTransport === PeerTransport.WebSocket, receivedAt: now },
       newer ? list : null,
       hard,
       via === "ws",
@@ -525,8 +530,10 @@ export class Coordination implements DatagramExtension {
     this.byChannel.clear();
     const nowS = Date.now() / 1000;
     for (const link of this.peers.values()) {
-      for (const r of link.pair.rendezvous(nowS)) this.byRid.set(r.ridHex, link);
-      if (link.push !== null) this.byChannel.set(Buffer.from(link.push.channel).toString("hex"), link);
+      const rids = link.pair.rendezvous(nowS).map((r) => r.ridHex);
+      for (const rid of rids) this.byRid.set(rid, link);
+      link.keepRids(new Set(rids));
+      for (const channel of link.channels()) this.byChannel.set(Buffer.from(channel).toString("hex"), link);
     }
   }
 

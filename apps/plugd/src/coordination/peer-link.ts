@@ -44,6 +44,8 @@ export function sameEndpoint(a: Endpoint | null, b: Endpoint | null): boolean {
 }
 
 export interface PushState {
+  /** The rendezvous id (hex) the push was for; near an epoch boundary a pair holds two. */
+  readonly rid?: string;
   readonly channel: Uint8Array;
   readonly peerObserved: Endpoint;
   readonly peerOverWebSocket: boolean;
@@ -52,9 +54,14 @@ export interface PushState {
 
 export class PeerLink {
   readonly selector: PathSelector;
-  push: PushState | null = null;
+  /**
+   * The latest push per rid. Around an epoch boundary both epochs' rids are
+   * paired, each with its own relay channel; frames on either reach the peer,
+   * and the old rid's expiry must not look like the peer leaving.
+   */
+  private readonly pushes = new Map<string, PushState>();
   list: CandidateList | null = null;
-  /** The peer withdrew or expired at coordd. */
+  /** The peer withdrew or expired at coordd (on every rid). */
   gone = false;
   /** The endpoint this layer last set, to tell our changes from WireGuard's roaming. */
   private lastSet: Endpoint | null = null;
@@ -90,9 +97,10 @@ export class PeerLink {
   applyPush(push: PushState, list: CandidateList | null, ownMappingHard: boolean, ownOverWebSocket: boolean, now: number): void {
     // Only a peer that moved makes earlier verifications suspect; a push for a
     // new port mapping or our own re-registration leaves working paths alone.
-    const moved = this.push === null || this.gone || !sameEndpoint(this.push.peerObserved, push.peerObserved);
+    const last = this.push;
+    const moved = last === null || this.gone || !sameEndpoint(last.peerObserved, push.peerObserved);
     if (moved) this.suspectPaths(now);
-    this.push = push;
+    this.pushes.set(push.rid ?? "", push);
     this.gone = false;
     if (list !== null) this.list = list;
     const candidates: ProbeCandidate[] = [];
@@ -109,9 +117,30 @@ export class PeerLink {
     else if (moved || this.relayAt === null) this.relayAt = now + RELAY_AFTER_MS;
   }
 
-  peerGone(): void {
+  /** The latest push on any rid, or null before the first. */
+  get push(): PushState | null {
+    let latest: PushState | null = null;
+    for (const p of this.pushes.values()) if (latest === null || p.receivedAt >= latest.receivedAt) latest = p;
+    return latest;
+  }
+
+  /** Every relay channel the pair holds now (one per paired rid). */
+  channels(): Uint8Array[] {
+    return [...this.pushes.values()].map((p) => p.channel);
+  }
+
+  /** The peer's registration on `rid` is gone (all of them when rid is undefined). */
+  peerGone(rid?: string): void {
+    if (rid === undefined) this.pushes.clear();
+    else this.pushes.delete(rid);
+    if (this.pushes.size > 0) return;
     this.gone = true;
     this.relayAt = null;
+  }
+
+  /** Drops pushes of rids we no longer hold (their epoch ended). */
+  keepRids(active: ReadonlySet<string>): void {
+    for (const rid of [...this.pushes.keys()]) if (rid !== "" && !active.has(rid)) this.pushes.delete(rid);
   }
 
   /** A local network change: every path is suspect. */
@@ -121,7 +150,14 @@ export class PeerLink {
   }
 
   relayEndpoint(): Endpoint | null {
-    return this.push === null || this.gone ? null : relayEndpoint(this.push.channel);
+    const push = this.push;
+    return push === null || this.gone ? null : relayEndpoint(push.channel);
+  }
+
+  /** The virtual endpoint for frames arriving on `channelHex`, if it is one of this pair's. */
+  relayEndpointFor(channelHex: string): Endpoint | null {
+    for (const p of this.pushes.values()) if (Buffer.from(p.channel).toString("hex") === channelHex) return relayEndpoint(p.channel);
+    return null;
   }
 
   /**
