@@ -1,7 +1,7 @@
 // CoordinatorLink's scheduling on a fake clock, answered by coordd's real
 // sans-IO core (CoordCore) instead of a socket: registrations, the 25 s
 // refresh, retry backoff while coordd is silent, withdrawals, and the switch
-// to the WebSocket after 2 s of UDP silence (against a closed port, and
+// to the WebSocket after 1 s of UDP silence (against a closed port, and
 // against a real coordd's WebSocket endpoint on loopback).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -282,14 +282,14 @@ describe("CoordinatorLink messages", () => {
 });
 
 describe("CoordinatorLink WebSocket fallback", () => {
-  it("switches to the WebSocket after 2 s of UDP silence, survives a closed port, and goes back to UDP on a network change", async () => {
+  it("switches to the WebSocket after 1 s of UDP silence, survives a closed port, and goes back to UDP on a network change", async () => {
     const port = await closedPort();
     const h = harness(`ws://127.0.0.1:${port}/`, { answer: false });
     try {
-      const times = run(h, 1_900);
-      assert.deepEqual(times, [0, 500, 1_500]);
+      const times = run(h, 900);
+      assert.deepEqual(times, [0, 500]);
       assert.equal(h.link.currentTransport, "udp");
-      h.clock.t = 2_000;
+      h.clock.t = 1_000;
       h.link.pump();
       assert.equal(h.link.currentTransport, "ws");
       assert.deepEqual(h.transports, ["ws"]);
@@ -315,7 +315,7 @@ describe("CoordinatorLink WebSocket fallback", () => {
 
   it("does not give up on UDP before a single datagram could be sent (coordd's address still resolving)", () => {
     // Coordination's sendUdp returns false until DNS answers. A lookup slower
-    // than 2 s must not count as UDP silence: on the WebSocket, partners
+    // than the give-up time must not count as UDP silence: on the WebSocket, partners
     // stop probing our observed address and relay at once.
     const h = harness("ws://127.0.0.1:9/");
     try {

@@ -38,12 +38,14 @@ const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 16_000;
 /**
  * UDP unanswered this long with a WebSocket URL configured: switch. coordd
- * answers a REGISTER within one round trip, so two seconds of total silence
- * on UDP (four sends) means the network drops it; waiting longer only delays
- * the relay for users on such networks. Any answer at all over UDP (even a
- * cookie reply) proves UDP works, and then the link never switches.
+ * answers a REGISTER within a round trip (a cookie exchange takes two), so a
+ * second of total silence (three sends) means the network drops UDP, or
+ * coordd is very far away — and then the WebSocket costs nothing but the
+ * relay's first frames: peers still probe each other over UDP and move to a
+ * direct path when one answers. Any answer at all over UDP (even a cookie
+ * reply) proves UDP works, and then the link never switches.
  */
-const UDP_GIVE_UP_MS = 2_000;
+const UDP_GIVE_UP_MS = 1_000;
 
 export class CoordinatorLink {
   private client: LinkClient;
