@@ -84,11 +84,12 @@ function reasonNotDirect(link: PeerLink | undefined, input: StatusInput, path: P
   if (path === "lan" || path === "direct") return undefined;
   if (link === undefined) return "not coordinated (no private key yet)";
   if (path === "mapped") return "reached through a port mapping on the peer's or this router";
-  if (!input.reachable) return link.push === null ? "coordinator unreachable and no endpoint configured" : "coordinator unreachable";
-  if (link.push === null) return "peer has not registered with the coordinator (offline, or not running plug)";
+  const push = link.push;
+  if (!input.reachable) return push === null ? "coordinator unreachable and no endpoint configured" : "coordinator unreachable";
   if (link.gone) return "peer withdrew from the coordinator (stopped or offline)";
+  if (push === null) return "peer has not registered with the coordinator (offline, or not running plug)";
   if (input.transport === "ws") return "UDP to the coordinator is blocked on this network; relayed over WebSocket";
-  if (link.push.peerOverWebSocket) return "UDP is blocked on the peer's network; it is reached through the relay";
+  if (push.peerOverWebSocket) return "UDP is blocked on the peer's network; it is reached through the relay";
   const ours = input.nat?.mapping ?? "unknown";
   const theirs = link.list?.mapping ?? 0;
   const hardOurs = ours === "address-dependent" || ours === "address-and-port-dependent";
