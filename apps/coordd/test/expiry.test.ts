@@ -1,10 +1,12 @@
-// Timers, driven through the sans-IO core with an injected clock: idle
-// expiry of registrations and sessions, and cookie rotation.
+// Driven through the sans-IO core with an injected clock: idle expiry of
+// registrations and sessions, cookie rotation and the cookie memo, and the
+// relay's exact-path check (cases real sockets cannot set up, such as the
+// same address and port arriving on another local socket).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { generatePrivateKey, publicKeyFromPrivate } from "@plug/protocol";
-import { LinkClient, MessageType, PushFlag, type ServerMessage } from "@plug/protocol";
+import { encodeRelayFrame, LinkClient, MessageType, PushFlag, type ServerMessage } from "@plug/protocol";
 import { CoordCore, defaultLimits, udpSource, type Send, type Source } from "../src/index.js";
 import { sampleBody } from "./support.js";
 
@@ -97,4 +99,25 @@ test("a cookie remembered for one source is not accepted from another, before or
     assert.equal(raw[0]?.bytes[0], MessageType.CookieReply, `at ${at}`);
     assert.equal(h.core.handle(stolen, a.src, at)[0]?.bytes[0], MessageType.RegisterAck, "still good from its own address");
   }
+});
+
+test("relay frames are forwarded only from the exact registered path: same address and port on another local socket is refused", () => {
+  const h = harness();
+  const a = h.client(1);
+  const b = h.client(2);
+  const rid = randomBytes(16);
+  h.send(a, sampleBody(rid));
+  h.send(b, sampleBody(rid));
+  const push = a.got.find((m) => m.kind === "push");
+  assert.ok(push?.kind === "push");
+  const frame = encodeRelayFrame(push.channel, randomBytes(64));
+  const now = 1_000_000;
+  const out = h.core.handle(frame, a.src, now);
+  assert.equal(out.length, 1);
+  assert.equal(out[0]?.to.id, b.src.id, "a's frame goes to b");
+  const otherSocket = udpSource(1, a.src.endpoint);
+  assert.deepEqual(h.core.handle(frame, otherSocket, now), [], "same address and port, other local socket");
+  const otherPort = udpSource(0, { ...a.src.endpoint, port: a.src.endpoint.port + 100 });
+  assert.deepEqual(h.core.handle(frame, otherPort, now), [], "same address, other port");
+  assert.equal(h.core.handle(frame, b.src, now)[0]?.to.id, a.src.id, "and back");
 });

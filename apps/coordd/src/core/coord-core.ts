@@ -66,6 +66,17 @@ export interface CoreOptions {
   readonly nowMs: number;
 }
 
+/**
+ * Whether two Sources are the same path, without comparing UDP ids: a fresh
+ * datagram's id is a concatenated (rope) string, and comparing it flattens
+ * it, which was most of the relay's own cost per datagram. Same answer as
+ * comparing ids (a UDP id is exactly local socket, address and port).
+ */
+function samePath(x: Source, y: Source): boolean {
+  if (x.transport !== "udp" || y.transport !== "udp") return x.id === y.id;
+  return x.local === y.local && x.endpoint.port === y.endpoint.port && x.endpoint.address === y.endpoint.address;
+}
+
 /** Bytes as a map key: one char per byte (fromCharCode is about twice as fast as a Buffer view's latin1 decode at 8-32 bytes). */
 const bin = (b: Uint8Array): string => String.fromCharCode.apply(null, b as unknown as number[]);
 
@@ -325,13 +336,16 @@ export class CoordCore {
       this.metrics.drop(DropReason.Malformed);
       return [];
     }
-    const entry = this.channels.get(bin(frame.channel));
+    const c = frame.channel;
+    // Eight arguments, not bin(): this runs per relayed datagram.
+    const entry = this.channels.get(String.fromCharCode(c[0] ?? 0, c[1] ?? 0, c[2] ?? 0, c[3] ?? 0, c[4] ?? 0, c[5] ?? 0, c[6] ?? 0, c[7] ?? 0));
     if (entry === undefined) {
       this.metrics.drop(DropReason.UnknownChannel);
       return [];
     }
-    const [a, b] = entry.slots;
-    const dst = a?.source.id === from.id ? b : b?.source.id === from.id ? a : null;
+    const a = entry.slots[0];
+    const b = entry.slots[1];
+    const dst = a !== undefined && samePath(a.source, from) ? b : b !== undefined && samePath(b.source, from) ? a : null;
     if (dst === null) {
       this.metrics.drop(DropReason.NotChannelMember);
       return [];

@@ -9,6 +9,7 @@ import type { CoordCore } from "../core/coord-core.js";
 import { DropReason } from "../core/metrics.js";
 import { udpSource, type Send } from "../core/types.js";
 import { answerBinding, type StunSocketInfo } from "../stun/responder.js";
+import { literalLookup } from "./literal-lookup.js";
 
 export interface UdpPlan {
   /** Index = addressIndex * 2 + portIndex; undefined where no socket exists. */
@@ -40,7 +41,7 @@ export class UdpServer {
         }
         const port = i >= 2 && b.port === 0 ? (ports[i & 1] ?? 0) : b.port;
         // A large receive buffer absorbs bursts (a flood, a relay burst) instead of losing the next good packet.
-        const sock = createSocket({ type: isIPv6(b.address) ? "udp6" : "udp4", reuseAddr: false, recvBufferSize: 4 << 20 });
+        const sock = createSocket({ type: isIPv6(b.address) ? "udp6" : "udp4", reuseAddr: false, recvBufferSize: 4 << 20, lookup: literalLookup });
         await new Promise<void>((resolve, reject) => {
           sock.once("error", reject);
           sock.bind(port, b.address, () => {
