@@ -1,7 +1,7 @@
-// The plain-JavaScript ChaCha20-Poly1305, HMAC-SHA256 and HKDF behind
-// primitives.ts, checked against the RFCs' own vectors and against OpenSSL
-// (node:crypto) on random inputs of every size the protocol uses and beyond,
-// on both sides of the size where aeadSeal switches to OpenSSL.
+// primitives.ts's ChaCha20-Poly1305, HMAC-SHA256 and HKDF (OpenSSL through
+// node:crypto, wrapped for the protocol's calling conventions), checked
+// against the RFCs' own vectors and against direct OpenSSL calls on random
+// inputs of every size the protocol uses, with every flipped bit refused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";

@@ -1,47 +1,36 @@
 // The few primitives the protocol is built from: HKDF-SHA256, HMAC-SHA256,
-// ChaCha20-Poly1305 and X25519. coordd runs them per packet, so each goes
-// where it is cheapest for the protocol's sizes: HMAC and HKDF in plain
-// JavaScript with keyed states kept (hmac-sha256.ts), the AEAD in plain
-// JavaScript below AEAD_JS_MAX_LENGTH bytes (chacha20-poly1305.ts) and in
-// OpenSSL above, X25519 in OpenSSL. Raw 32-byte keys are wrapped in fixed DER
-// prefixes or imported as JWK, never exported as JWK (which can deadlock Node 20).
+// ChaCha20-Poly1305 and X25519, all from OpenSSL through node:crypto. The
+// project uses no home-made cryptography (a hand-written AEAD and SHA-256
+// were measured faster for these small messages and removed for that
+// reason; docs/PERFORMANCE.md, coordd section). Raw 32-byte keys are wrapped
+// in fixed DER prefixes or imported as JWK, never exported as JWK (which can
+// deadlock Node 20).
 import {
   createCipheriv,
   createDecipheriv,
+  createHmac,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
+  hkdfSync,
   type KeyObject,
 } from "node:crypto";
 import { AEAD_TAG_LENGTH, KEY_LENGTH } from "../constants.js";
-import { chacha20Poly1305Open, chacha20Poly1305Seal } from "./chacha20-poly1305.js";
-import { cachedHmacKey, hmacKey, hmacWith } from "./hmac-sha256.js";
 
 const PKCS8_X25519 = Buffer.from("302e020100300506032b656e04220420", "hex");
 
 export class CryptoError extends Error {}
 
-/** RFC 5869 HKDF-SHA256; the frozen vectors (checked against @noble/hashes' HKDF) pin it down. */
+/** RFC 5869 HKDF-SHA256 (an empty salt means HashLen zero bytes, which is what HMAC makes of it too). */
 export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string | Uint8Array, length: number): Uint8Array {
   if (length > 255 * 32) throw new CryptoError("HKDF output too long");
-  // One-off keys: keyed directly, so they do not push long-lived keys out of hmac()'s cache.
-  const prk = hmacWith(hmacKey(salt.length === 0 ? new Uint8Array(32) : salt), [ikm]);
-  const prkKey = hmacKey(prk);
-  prk.fill(0);
-  const out = new Uint8Array(length);
-  let prev: Uint8Array = new Uint8Array(0);
-  const counter = new Uint8Array(1);
-  for (let i = 1, off = 0; off < length; i++) {
-    counter[0] = i;
-    prev = hmacWith(prkKey, [prev, info, counter]);
-    out.set(prev.subarray(0, Math.min(32, length - off)), off);
-    off += 32;
-  }
-  return out;
+  return new Uint8Array(hkdfSync("sha256", ikm, salt, typeof info === "string" ? Buffer.from(info) : info, length));
 }
 
 export function hmac(key: Uint8Array, ...parts: (Uint8Array | string)[]): Uint8Array {
-  return hmacWith(cachedHmacKey(key), parts);
+  const h = createHmac("sha256", key);
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
 }
 
 export function x25519PrivateKeyObject(privateKey: Uint8Array): KeyObject {
@@ -70,20 +59,12 @@ export function x25519(privateKey: Uint8Array | KeyObject, publicKey: Uint8Array
   return new Uint8Array(out);
 }
 
-/**
- * Up to this many bytes of plaintext the JavaScript AEAD beats OpenSSL's
- * fixed per-call setup (measured on Node 20 / OpenSSL 3; docs/PERFORMANCE.md,
- * coordd section); above it OpenSSL's vector code wins.
- */
-const AEAD_JS_MAX_LENGTH = 512;
-
 function checkAeadKey(key: Uint8Array, nonce: Uint8Array): void {
   if (key.length !== KEY_LENGTH || nonce.length !== 12) throw new CryptoError("ChaCha20-Poly1305 needs a 32-byte key and a 12-byte nonce");
 }
 
 export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
   checkAeadKey(key, nonce);
-  if (plaintext.length <= AEAD_JS_MAX_LENGTH) return chacha20Poly1305Seal(key, nonce, plaintext, aad);
   const c = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: AEAD_TAG_LENGTH });
   c.setAAD(aad, { plaintextLength: plaintext.length });
   const body = c.update(plaintext);
@@ -99,7 +80,6 @@ export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array,
   if (sealed.length < AEAD_TAG_LENGTH) return undefined;
   checkAeadKey(key, nonce);
   const bodyLen = sealed.length - AEAD_TAG_LENGTH;
-  if (bodyLen <= AEAD_JS_MAX_LENGTH) return chacha20Poly1305Open(key, nonce, sealed, aad);
   const d = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: AEAD_TAG_LENGTH });
   d.setAuthTag(sealed.subarray(bodyLen));
   d.setAAD(aad, { plaintextLength: bodyLen });
