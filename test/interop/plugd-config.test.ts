@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { PLUGD_BIN, waitForUapiSocket, wg } from "../support/netns.js";
+import { PLUGD_BIN, waitFor, waitForUapiSocket, wg } from "../support/netns.js";
 import { inLab, pairsUnderTest } from "../support/scenario.js";
 
 const withPlugd = pairsUnderTest().some((p) => p.a === "plugd" || p.b === "plugd");
@@ -39,6 +39,8 @@ if (withPlugd) {
       ].join("\n"));
       const daemon = lab.spawn(nq, PLUGD_BIN, ["-f", name, "--config", conf], { env: { ...process.env, LOG_LEVEL: "error" } });
       await waitForUapiSocket(name, daemon);
+      // The UAPI socket exists before the interface set-up runs (PostUp hooks may call wg), so wait for it.
+      await waitFor("the file's routes (the last set-up step)", async () => (/10\.79\.0\.0\/16/.test(await nq.ip(["route", "show", "dev", name])) ? true : undefined), 10_000, 20);
 
       const dump = (await wg(["show", name, "dump"])).trim().split("\n");
       assert.equal(dump.length, 2, dump.join("\n"));

@@ -81,6 +81,13 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
   const stopped = new Promise<string>((resolve) => {
     stopRequested = resolve;
   });
+  // Handlers from the start: a SIGTERM during set-up (wg-quick down racing up, a test that stops us
+  // as soon as the address appears) must still end in a clean tear-down, not a kill.
+  const onSignal = (signal: NodeJS.Signals): void => stopRequested(`received ${signal}`);
+  if (opts.handleSignals !== false) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
 
   try {
     const tun: LinuxTunDevice = opts.tunFd === undefined ? openTun(opts.ifname) : openTunFd(opts.tunFd);
@@ -106,8 +113,15 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
       onRequestDone: () => coordination?.sync(),
     });
     cleanups.push(() => server.close());
-    // Coordination starts before the interface set-up below (addresses, routes, hooks: several `ip`
-    // runs), so registering with coordd overlaps it instead of waiting for it.
+    if (cfg !== null) {
+      const config = cfg;
+      await setUpInterface(ifname, config, log, { control: device });
+      cleanups.push(() => tearDownInterface(ifname, config, log, { control: device }));
+      // Set-up may have chosen the MTU (wg-quick's automatic MTU); padding must follow it.
+      device.setMtu(getMtu(ifname));
+    }
+    // After the interface set-up: the UAPI socket already exists, and whoever waits for it (wg-quick,
+    // tests) expects the interface configured when it appears, so nothing slow may come between.
     if (settings !== null) {
       // Loaded only when used: plugd as a plain wireguard-go replacement carries none of it in memory.
       const { Coordination: CoordinationLayer } = await import("../coordination/coordination.js");
@@ -115,13 +129,6 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
       coordination = c;
       cleanups.push(() => c.close());
       await c.start();
-    }
-    if (cfg !== null) {
-      const config = cfg;
-      await setUpInterface(ifname, config, log, { control: device });
-      cleanups.push(() => tearDownInterface(ifname, config, log, { control: device }));
-      // Set-up may have chosen the MTU (wg-quick's automatic MTU); padding must follow it.
-      device.setMtu(getMtu(ifname));
     }
     const target = coordination ?? {
       status: () => deviceOnlyStatus(ifname, device.snapshot()),
@@ -139,14 +146,13 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
   } catch (err) {
     await cleanUp();
     readiness.failed(`plugd: ${opts.ifname}: ${message(err)}`);
+    if (opts.handleSignals !== false) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
     return 1;
   }
 
-  const onSignal = (signal: NodeJS.Signals): void => stopRequested(`received ${signal}`);
-  if (opts.handleSignals !== false) {
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  }
   void opts.stop?.then(() => stopRequested("stop requested"));
   readiness.ready();
 
