@@ -11,6 +11,7 @@ apt_packages=(
   stun-client coturn                # reference STUN client and server
   miniupnpd-nftables miniupnpc natpmpc  # real UPnP IGD / NAT-PMP / PCP server and clients
   docker-compose                    # validates docker-compose.yml without an engine
+  curl                              # the NAT lab reaches coordd over HTTP (UDP-blocked sites, metrics)
   python3 make g++                  # node-gyp for the TUN addon
 )
 missing=()
