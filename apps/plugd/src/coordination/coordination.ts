@@ -174,9 +174,13 @@ export class Coordination implements DatagramExtension {
       this.privateKey = snap.privateKey === null ? null : Uint8Array.from(snap.privateKey);
       this.publicKey = this.privateKey === null ? null : publicKeyFromPrivate(this.privateKey);
     }
-    if (snap.listenPort !== this.listenPort) {
+    const portChanged = snap.listenPort !== this.listenPort;
+    if (portChanged) {
+      // A new port is a new NAT mapping and new candidates: map, measure and register again.
       this.listenPort = snap.listenPort;
       this.restartMapper();
+      this.nat = null;
+      this.observed = null;
     }
     const next = new Map<string, PeerLink>();
     for (const p of snap.peers) {
@@ -199,7 +203,7 @@ export class Coordination implements DatagramExtension {
     const changed = next.size !== this.peers.size || [...next].some(([id, l]) => this.peers.get(id) !== l);
     this.peers = next;
     this.reindex();
-    if (changed) this.link.registerSoon();
+    if (changed || portChanged) this.link.registerSoon();
     this.pump();
   }
 
