@@ -59,9 +59,16 @@ describe("coordinated paths", () => {
     }, 15_000);
     assert.equal(s.portMapping.external?.split(":")[0], mapped.publicAddress);
     // plugd netcheck measures the NAT from the WireGuard socket against coordd's two addresses.
-    const nc = JSON.parse((await run(PLUGD_BIN, ["netcheck", a.ifname, "--json"])).stdout) as { nat: { mapping: string } | null; portMapping: { method: string | null } };
-    assert.equal(nc.nat?.mapping, "address-and-port-dependent");
-    assert.notEqual(nc.portMapping.method, null);
+    // A measurement is a handful of STUN exchanges; on a loaded machine one can time out, so a few tries.
+    type Netcheck = { nat: { mapping: string; error?: string } | null; portMapping: { method: string | null } };
+    let nc: Netcheck | undefined;
+    const tries: string[] = [];
+    for (let i = 0; i < 3 && nc?.nat?.mapping !== "address-and-port-dependent"; i++) {
+      nc = JSON.parse((await run(PLUGD_BIN, ["netcheck", a.ifname, "--json"])).stdout) as Netcheck;
+      tries.push(JSON.stringify(nc.nat));
+    }
+    assert.equal(nc?.nat?.mapping, "address-and-port-dependent", tries.join("\n"));
+    assert.notEqual(nc?.portMapping.method, null);
     const b = await CoordinatedPlugd.start(lab, hb, { tag: "mb", keys: kb, tunnelAddress: "10.97.0.2", peers: [{ keys: ka, tunnelAddress: "10.97.0.1" }] });
     await timeToFirstPing(hb, "10.97.0.1", 15_000);
     const pb = await b.waitForPath(ka.publicKey, ["mapped"]);
