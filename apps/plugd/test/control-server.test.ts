@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "@plug/wireguard";
-import type { InterfaceStatus } from "../src/coordination/status.js";
+import { deviceOnlyStatus, type InterfaceStatus } from "../src/coordination/status.js";
 import { ControlError, pickInterface, request, runningInterfaces } from "../src/control/client.js";
 import { ControlServer, type ControlTarget } from "../src/control/server.js";
 import { MAX_REQUEST_BYTES, controlSocketPath } from "../src/control/socket.js";
@@ -16,17 +16,7 @@ import { MAX_REQUEST_BYTES, controlSocketPath } from "../src/control/socket.js";
 const PEER = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=";
 
 function status(name: string): InterfaceStatus {
-  return {
-    interface: name,
-    listenPort: 51820,
-    coordinator: null,
-    nat: null,
-    portMapping: { mode: "off", method: null, external: null, lifetimeSeconds: null, error: null },
-    networkMonitor: "stopped",
-    lastNetworkChange: null,
-    drops: {},
-    peers: [],
-  };
+  return deviceOnlyStatus(name, { privateKey: null, listenPort: 51820, fwmark: 0, peers: [] });
 }
 
 class FakeTarget implements ControlTarget {

@@ -28,13 +28,13 @@ import {
   type ServerMessage,
 } from "@plug/protocol";
 import { PortMapper, StunClient, type MappingMethod, type PortMapping } from "@plug/nat";
-import { publicKeyFromPrivate, type DatagramExtension, type Endpoint, type Logger, type WireGuardDevice } from "@plug/wireguard";
+import { publicKeyFromPrivate, sameEndpoint, type DatagramExtension, type Endpoint, type Logger, type WireGuardDevice } from "@plug/wireguard";
 import { CoordinatorLink, type LinkTransport } from "./coordinator-link.js";
 import { addressFingerprint, localCandidates } from "./local-candidates.js";
 import { NetworkMonitor } from "./network-monitor.js";
 import { behaviorCode, probeNat, type NatReport } from "./nat-probe.js";
 import { Pair } from "./pair.js";
-import { PeerLink, sameEndpoint } from "./peer-link.js";
+import { PeerLink } from "./peer-link.js";
 import { isRelayEndpoint, relayChannelKey } from "./relay-endpoint.js";
 import { buildStatus, type InterfaceStatus } from "./status.js";
 

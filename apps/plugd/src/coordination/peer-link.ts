@@ -12,7 +12,7 @@ import {
   type Role,
 } from "@plug/protocol";
 import { PathSelector, labelOf, type CandidateOrigin, type PathLabel, type ProbeCandidate, type VerifiedPath } from "@plug/nat";
-import type { Endpoint } from "@plug/wireguard";
+import { sameEndpoint, type Endpoint } from "@plug/wireguard";
 import type { Pair } from "./pair.js";
 import { isRelayEndpoint, relayEndpoint } from "./relay-endpoint.js";
 
@@ -38,10 +38,6 @@ const ORIGIN_OF_KIND: Record<number, CandidateOrigin> = {
   [CandidateKind.Public]: "public",
   [CandidateKind.PortMapped]: "mapped",
 };
-
-export function sameEndpoint(a: Endpoint | null, b: Endpoint | null): boolean {
-  return a !== null && b !== null && a.port === b.port && a.address === b.address;
-}
 
 export interface PushState {
   /** The rendezvous id (hex) the push was for; near an epoch boundary a pair holds two. */

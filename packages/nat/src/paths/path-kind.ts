@@ -1,6 +1,6 @@
 // The kinds of path between two peers, in DESIGN.md's order of preference:
 // same LAN > IPv6 direct > public direct > port-mapped > relay.
-import type { Endpoint } from "@plug/wireguard/net";
+import { formatEndpoint, type Endpoint } from "@plug/wireguard/net";
 
 /** Where a candidate address came from; decides its preference. */
 export type CandidateOrigin =
@@ -36,6 +36,7 @@ export function labelOf(origin: CandidateOrigin): PathLabel {
   return "direct";
 }
 
+/** Map key of an endpoint: its usual text form. */
 export function endpointKey(e: Endpoint): string {
-  return e.family === 6 ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+  return formatEndpoint(e);
 }

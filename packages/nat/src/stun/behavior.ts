@@ -2,7 +2,7 @@
 // sequential request/response exchanges, so this is written against an
 // abstract `binding` function: the StunClient in production, a scripted one
 // in unit tests. All requests must leave from the same local socket.
-import type { Endpoint } from "@plug/wireguard/net";
+import { sameEndpoint, type Endpoint } from "@plug/wireguard/net";
 import type { BindingOptions, BindingResult } from "./client.js";
 import { StunError, StunTimeoutError } from "./client.js";
 
@@ -74,8 +74,4 @@ async function answered(p: Promise<BindingResult>): Promise<boolean> {
     if (e instanceof StunTimeoutError) return false;
     throw e;
   }
-}
-
-function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
-  return a.address === b.address && a.port === b.port;
 }

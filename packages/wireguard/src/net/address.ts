@@ -146,6 +146,11 @@ export function formatEndpoint(e: Endpoint): string {
   return e.family === 6 ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
+/** Same address text and port (null never equals anything). */
+export function sameEndpoint(a: Endpoint | null, b: Endpoint | null): boolean {
+  return a !== null && b !== null && a.port === b.port && a.address === b.address;
+}
+
 /** Maps "::ffff:a.b.c.d" (what a dual-stack socket reports) back to IPv4. */
 export function normalizeEndpoint(address: string, port: number): Endpoint {
   const lower = address.toLowerCase();
