@@ -157,7 +157,7 @@ export function requirePrerequisites(impls: readonly Impl[] = ["wireguard-go", "
   }
   if (impls.includes("plugd") && !existsSync(PLUGD_BIN)) missing.push(`${PLUGD_BIN} (run npm run build)`);
   if (missing.length > 0) {
-    throw new Error(`end-to-end prerequisites missing: ${missing.join(", ")} (install them with .ci/run)`);
+    throw new Error(`end-to-end prerequisites missing: ${missing.join(", ")} (install them with: sudo scripts/install-system-deps.sh)`);
   }
 }
 
