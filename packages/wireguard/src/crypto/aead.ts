@@ -1,7 +1,7 @@
 // ChaCha20-Poly1305 (OpenSSL through node:crypto) with WireGuard's nonce
 // layout for handshake messages, and XChaCha20-Poly1305 (Node has none) from
 // @noble/ciphers for the cookie reply. Transport messages do not come here:
-// they use @plug/tun's per-keypair OpenSSL contexts (noise/transport.ts). Open functions return null instead of throwing: a failed tag
+// they use @plug/fastpath's per-keypair OpenSSL contexts (noise/transport.ts). Open functions return null instead of throwing: a failed tag
 // is ordinary network input, not an exceptional condition.
 import { createCipheriv, createDecipheriv, type KeyObject } from "node:crypto";
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
