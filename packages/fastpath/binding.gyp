@@ -8,6 +8,7 @@
         "native/udp.c",
         "native/socket-mark.c",
         "native/aead.c",
+        "native/protocol-crypto.c",
         "native/blake2s.c",
         "native/x25519.c"
       ],
