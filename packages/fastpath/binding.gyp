@@ -6,6 +6,7 @@
         "native/addon.c",
         "native/errno-error.c",
         "native/udp.c",
+        "native/udp-bind.c",
         "native/socket-mark.c",
         "native/aead.c",
         "native/protocol-crypto.c",

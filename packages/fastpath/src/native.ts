@@ -23,6 +23,7 @@ export interface NativeBinding {
   setSocketMark(fd: number, mark: number): void;
   getSocketMark(fd: number): number;
   udpOpen(port: number, ipv6: boolean, bufferBytes: number): [fd: number, port: number];
+  udpOpenAt(address: string, port: number, bufferBytes: number): [fd: number, port: number];
   udpEncodeAddress(address: string, port: number, record: Uint8Array): boolean;
   udpDecodeAddress(records: Uint8Array, offset: number): string;
   /** stats = [sent, droppedFull, errors, lastErrno, gsoFailed], updated in place. */
