@@ -9,9 +9,18 @@ import { native } from "./native.js";
 const AEAD_TAG_LENGTH = 16;
 const HMAC_LENGTH = 32;
 
-/** ChaCha20-Poly1305 (RFC 8439): ciphertext || 16-byte tag. */
-export function chachaPolySeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-  const out = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH);
+/**
+ * ChaCha20-Poly1305 (RFC 8439): ciphertext || 16-byte tag, into `out` when
+ * given (exactly plaintext.length + 16 bytes; saves a copy when the caller
+ * builds a message around it).
+ */
+export function chachaPolySeal(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+  out: Uint8Array = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH),
+): Uint8Array {
   native().protoAeadSeal(key, nonce, plaintext, aad, out);
   return out;
 }

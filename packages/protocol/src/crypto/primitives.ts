@@ -90,6 +90,13 @@ export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Arr
   return chachaPolySeal(key, nonce, plaintext, aad);
 }
 
+/** aeadSeal writing ciphertext || tag into `out` (exactly plaintext.length + 16 bytes), which must not overlap the inputs. */
+export function aeadSealInto(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array): void {
+  checkAeadKey(key, nonce);
+  if (out.length !== plaintext.length + AEAD_TAG_LENGTH) throw new CryptoError("aeadSealInto: out must be plaintext.length + 16 bytes");
+  chachaPolySeal(key, nonce, plaintext, aad, out);
+}
+
 /** Returns undefined when the ciphertext does not authenticate. */
 export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
   if (sealed.length < AEAD_TAG_LENGTH) return undefined;
