@@ -40,7 +40,7 @@ export function x25519PrivateKeyObject(privateKey: Uint8Array): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_X25519, privateKey]), format: "der", type: "pkcs8" });
 }
 
-/** JWK import: about six times faster than parsing SPKI DER through OpenSSL's decoders (this runs once per new session). */
+/** JWK import: about six times faster than parsing SPKI DER through OpenSSL's decoders. For callers that want a KeyObject; x25519() below takes raw bytes to the addon. */
 export function x25519PublicKeyObject(publicKey: Uint8Array): KeyObject {
   if (publicKey.length !== KEY_LENGTH) throw new CryptoError("X25519 public key must be 32 bytes");
   return createPublicKey({ key: { kty: "OKP", crv: "X25519", x: Buffer.from(publicKey).toString("base64url") }, format: "jwk" });
