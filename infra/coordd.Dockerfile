@@ -1,11 +1,17 @@
 # coordd: rendezvous, STUN and relay server for plug.
 # Build from the repository root:  docker build -f infra/coordd.Dockerfile -t plug/coordd .
-# Only coordd, the protocol package and the dists of @plug/wireguard and @plug/nat go in; coordd
-# loads nothing of them but the address module ("@plug/wireguard/net") and the STUN codec
-# ("@plug/nat/stun/message"): no WireGuard data plane, no TUN addon, no compiler.
+# Only coordd, the protocol package, @plug/fastpath's addon and the dists of @plug/wireguard and
+# @plug/nat go in; coordd loads nothing of the last two but the address module ("@plug/wireguard/net")
+# and the STUN codec ("@plug/nat/stun/message"): no WireGuard data plane, no TUN addon, no compiler.
+# The fastpath addon (batched UDP socket, OpenSSL contexts for the protocol's crypto) is compiled in the
+# build stage against the image's own Node headers and OpenSSL; only the .node file is carried over.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
+# A compiler for the one native addon coordd uses; this stage is thrown away.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 # Every workspace manifest, so npm ci sees the lockfile's whole workspace layout.
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY packages/wireguard/package.json packages/wireguard/
@@ -15,10 +21,15 @@ COPY packages/protocol/package.json packages/protocol/
 COPY packages/nat/package.json packages/nat/
 COPY apps/plugd/package.json apps/plugd/
 COPY apps/coordd/package.json apps/coordd/
-# No install scripts: nothing coordd needs is native.
+# No install scripts: the root "prepare" would build the TUN addon too; the one addon coordd needs is built below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-# tsc -b follows the project references coordd -> protocol, nat -> wireguard -> fastpath, tun; those two are
-# compiled as TypeScript only (for @plug/wireguard's declarations), their addons are not built here.
+# Only @plug/fastpath's addon, with the node-gyp that npm bundles and the headers of this image's Node
+# (/usr/local/include/node, OpenSSL's included).
+COPY packages/fastpath/binding.gyp packages/fastpath/
+COPY packages/fastpath/native packages/fastpath/native
+RUN npm_config_nodedir=/usr/local node /usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js rebuild -C packages/fastpath
+# tsc -b follows the project references coordd -> protocol, nat -> wireguard -> fastpath, tun; tun is
+# compiled as TypeScript only (for @plug/wireguard's declarations), its addon is not built here.
 COPY packages/fastpath/tsconfig.json packages/fastpath/
 COPY packages/fastpath/src packages/fastpath/src
 COPY packages/tun/tsconfig.json packages/tun/
@@ -44,7 +55,7 @@ COPY --from=build /src/packages/protocol/package.json packages/protocol/
 COPY --from=build /src/packages/nat/package.json packages/nat/
 COPY --from=build /src/apps/plugd/package.json apps/plugd/
 COPY --from=build /src/apps/coordd/package.json apps/coordd/
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w @plug/wireguard -w @plug/protocol -w @plug/nat -w @plug/coordd
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w @plug/wireguard -w @plug/fastpath -w @plug/protocol -w @plug/nat -w @plug/coordd
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -56,6 +67,9 @@ WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
 COPY --from=build /src/packages/wireguard/package.json packages/wireguard/
 COPY --from=build /src/packages/wireguard/dist packages/wireguard/dist
+COPY --from=build /src/packages/fastpath/package.json packages/fastpath/
+COPY --from=build /src/packages/fastpath/dist packages/fastpath/dist
+COPY --from=build /src/packages/fastpath/build/Release/plug_fastpath.node packages/fastpath/build/Release/
 COPY --from=build /src/packages/protocol/package.json packages/protocol/
 COPY --from=build /src/packages/protocol/dist packages/protocol/dist
 COPY --from=build /src/packages/nat/package.json packages/nat/

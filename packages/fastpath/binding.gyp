@@ -6,8 +6,10 @@
         "native/addon.c",
         "native/errno-error.c",
         "native/udp.c",
+        "native/udp-bind.c",
         "native/socket-mark.c",
         "native/aead.c",
+        "native/protocol-crypto.c",
         "native/blake2s.c",
         "native/x25519.c"
       ],

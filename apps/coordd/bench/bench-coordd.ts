@@ -311,11 +311,15 @@ function procCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** The same pump through reference-forwarder.mjs: what Node's UDP path alone allows, in this run. */
-async function referenceForwarder(frame: Uint8Array): Promise<Record<string, number>> {
+/**
+ * The same pump through a bare forwarder, in this run: reference-forwarder.mjs
+ * (node:dgram, what coordd used before) or reference-forwarder-batch.mjs
+ * (BatchUdpSocket, what coordd uses now). `prefix` names the result fields.
+ */
+async function referenceForwarder(frame: Uint8Array, script: string, prefix: string): Promise<Record<string, number>> {
   let received = 0;
   const sink = await openSocket(() => received++);
-  const proc = spawn(process.execPath, [join(root, "apps/coordd/bench/reference-forwarder.mjs"), String(sink.address().port)], { stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(process.execPath, [join(root, "apps/coordd/bench", script), String(sink.address().port)], { stdio: ["ignore", "pipe", "inherit"] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error("reference forwarder did not start")), 10_000);
@@ -331,8 +335,8 @@ async function referenceForwarder(frame: Uint8Array): Promise<Record<string, num
       const { ms } = await pump(() => src.send(frame), () => received);
       const cpu = procCpuSeconds(pid) - cpu0;
       return {
-        reference_forwarder_packets_per_s: Math.round((received / ms) * 1000),
-        reference_forwarder_packets_per_cpu_s: Math.round(received / cpu),
+        [`${prefix}_packets_per_s`]: Math.round((received / ms) * 1000),
+        [`${prefix}_packets_per_cpu_s`]: Math.round(received / cpu),
       };
     } finally {
       src.close();
@@ -416,9 +420,11 @@ async function relayBench(server: Server): Promise<Record<string, number>> {
     );
     const added = (percentile(viaRelay, 50) - percentile(direct, 50)) / 2;
     const added99 = (percentile(viaRelay, 99) - percentile(direct, 99)) / 2;
-    const reference = await referenceForwarder(frame);
+    const reference = await referenceForwarder(frame, "reference-forwarder.mjs", "reference_forwarder");
+    const batchReference = await referenceForwarder(frame, "reference-forwarder-batch.mjs", "batch_reference_forwarder");
     return {
       ...reference,
+      ...batchReference,
       relay_packets_total: pumped,
       relay_packets_per_coordd_cpu_s: Math.round(pumped / relayCpu),
       relay_packets_per_s: pps,
@@ -447,6 +453,8 @@ function report(r: Record<string, number>): void {
     ["UDP: relay packets per coordd CPU-second", String(r.relay_packets_per_coordd_cpu_s), ">= 100000"],
     ["reference: bare node:dgram forwarder packets/s / per CPU-second", `${r.reference_forwarder_packets_per_s} / ${r.reference_forwarder_packets_per_cpu_s}`, "(ceiling)"],
     ["relay per CPU-second / reference per CPU-second", String(Math.round(((r.relay_packets_per_coordd_cpu_s ?? 0) / (r.reference_forwarder_packets_per_cpu_s ?? 1)) * 100) / 100), "-"],
+    ["reference: bare BatchUdpSocket forwarder packets/s / per CPU-second", `${r.batch_reference_forwarder_packets_per_s} / ${r.batch_reference_forwarder_packets_per_cpu_s}`, "(ceiling)"],
+    ["relay per CPU-second / BatchUdpSocket reference per CPU-second", String(Math.round(((r.relay_packets_per_coordd_cpu_s ?? 0) / (r.batch_reference_forwarder_packets_per_cpu_s ?? 1)) * 100) / 100), "-"],
     ["relay added latency p50 / p99 (ms, one traversal)", `${r.relay_added_latency_p50_ms} / ${r.relay_added_latency_p99_ms}`, "-"],
   ];
   const w0 = Math.max(...rows.map((x) => x[0].length));

@@ -4,3 +4,4 @@ export { setSocketMark, getSocketMark } from "./socket-mark.js";
 export { createTransportAead, sealTransportInPlace, openTransportInPlace, destroyTransportAead, type AeadHandle } from "./transport-aead.js";
 export { blake2sHash, blake2sKdf, blake2sMac } from "./blake2s.js";
 export { x25519PrivateKey, x25519Derive, type X25519PrivateKey } from "./x25519.js";
+export { chachaPolySeal, chachaPolyOpen, hmacSha256, hkdfSha256 } from "./protocol-crypto.js";

@@ -23,6 +23,7 @@ export interface NativeBinding {
   setSocketMark(fd: number, mark: number): void;
   getSocketMark(fd: number): number;
   udpOpen(port: number, ipv6: boolean, bufferBytes: number): [fd: number, port: number];
+  udpOpenAt(address: string, port: number, bufferBytes: number): [fd: number, port: number];
   udpEncodeAddress(address: string, port: number, record: Uint8Array): boolean;
   udpDecodeAddress(records: Uint8Array, offset: number): string;
   /** stats = [sent, droppedFull, errors, lastErrno, gsoFailed], updated in place. */
@@ -39,6 +40,10 @@ export interface NativeBinding {
   aeadSealTransport(sealer: AeadHandle, message: Uint8Array, plaintextLength: number): void;
   aeadOpenTransport(opener: AeadHandle, message: Uint8Array): number;
   aeadDestroy(handle: AeadHandle): void;
+  protoAeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array): void;
+  protoAeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, out: Uint8Array): boolean;
+  protoHmacSha256(key: Uint8Array, parts: readonly (Uint8Array | string)[], out: Uint8Array): void;
+  protoHkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, out: Uint8Array): void;
 }
 
 let binding: NativeBinding | undefined;

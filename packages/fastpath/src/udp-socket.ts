@@ -68,6 +68,20 @@ export class BatchUdpSocket {
     }
   }
 
+  /**
+   * Like open(), bound to one local address (IPv4 or IPv6 text; "::" is
+   * dual-stack). For servers that must answer from the address a request reached.
+   */
+  static openAt(address: string, port: number, bufferBytes: number): BatchUdpSocket {
+    try {
+      const [fd, bound] = native().udpOpenAt(address, port, bufferBytes);
+      return new BatchUdpSocket(fd, bound, address.includes(":"));
+    } catch (err) {
+      if (isNativeError(err)) throw new FastpathError(`UDP socket: ${err.message}`, err.code);
+      throw err;
+    }
+  }
+
   get closed(): boolean {
     return this.isClosed;
   }

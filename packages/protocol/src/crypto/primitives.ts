@@ -1,36 +1,38 @@
 // The few primitives the protocol is built from: HKDF-SHA256, HMAC-SHA256,
-// ChaCha20-Poly1305 and X25519, all from OpenSSL through node:crypto. The
-// project uses no home-made cryptography (a hand-written AEAD and SHA-256
-// were measured faster for these small messages and removed for that
-// reason; docs/PERFORMANCE.md, coordd section). Raw 32-byte keys are wrapped
-// in fixed DER prefixes or imported as JWK, never exported as JWK (which can
-// deadlock Node 20).
+// ChaCha20-Poly1305 and X25519, all from OpenSSL. The per-message ones go
+// through @plug/fastpath's addon (OpenSSL's EVP API with contexts kept for the
+// life of the process): node:crypto's per-call cipher and HMAC objects cost
+// more than the work itself on these small messages. The project uses no
+// home-made cryptography (a hand-written AEAD and SHA-256 were measured faster
+// and removed for that reason; docs/PERFORMANCE.md, coordd section).
+// KeyObjects stay in the exported API (coordd holds its static key as one);
+// raw 32-byte keys are wrapped in fixed DER prefixes or imported as JWK,
+// never exported as JWK (which can deadlock Node 20).
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  createPrivateKey,
-  createPublicKey,
-  diffieHellman,
-  hkdfSync,
-  type KeyObject,
-} from "node:crypto";
+  chachaPolyOpen,
+  chachaPolySeal,
+  hkdfSha256,
+  hmacSha256,
+  x25519Derive,
+  x25519PrivateKey,
+  type X25519PrivateKey,
+} from "@plug/fastpath";
 import { AEAD_TAG_LENGTH, KEY_LENGTH } from "../constants.js";
 
 const PKCS8_X25519 = Buffer.from("302e020100300506032b656e04220420", "hex");
+const encoder = new TextEncoder();
 
 export class CryptoError extends Error {}
 
 /** RFC 5869 HKDF-SHA256 (an empty salt means HashLen zero bytes, which is what HMAC makes of it too). */
 export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string | Uint8Array, length: number): Uint8Array {
   if (length > 255 * 32) throw new CryptoError("HKDF output too long");
-  return new Uint8Array(hkdfSync("sha256", ikm, salt, typeof info === "string" ? Buffer.from(info) : info, length));
+  return hkdfSha256(ikm, salt, typeof info === "string" ? encoder.encode(info) : info, length);
 }
 
 export function hmac(key: Uint8Array, ...parts: (Uint8Array | string)[]): Uint8Array {
-  const h = createHmac("sha256", key);
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
+  return hmacSha256(key, parts);
 }
 
 export function x25519PrivateKeyObject(privateKey: Uint8Array): KeyObject {
@@ -38,25 +40,45 @@ export function x25519PrivateKeyObject(privateKey: Uint8Array): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_X25519, privateKey]), format: "der", type: "pkcs8" });
 }
 
-/** JWK import: about six times faster than parsing SPKI DER through OpenSSL's decoders (this runs once per new session). */
+/** JWK import: about six times faster than parsing SPKI DER through OpenSSL's decoders. For callers that want a KeyObject; x25519() below takes raw bytes to the addon. */
 export function x25519PublicKeyObject(publicKey: Uint8Array): KeyObject {
   if (publicKey.length !== KEY_LENGTH) throw new CryptoError("X25519 public key must be 32 bytes");
   return createPublicKey({ key: { kty: "OKP", crv: "X25519", x: Buffer.from(publicKey).toString("base64url") }, format: "jwk" });
 }
 
+// The addon's handle of a KeyObject's private key, imported once: coordd
+// derives with its static key for every new session.
+const nativeKeys = new WeakMap<KeyObject, X25519PrivateKey>();
+
+function nativePrivateKey(privateKey: Uint8Array | KeyObject): X25519PrivateKey {
+  if (privateKey instanceof Uint8Array) {
+    if (privateKey.length !== KEY_LENGTH) throw new CryptoError("X25519 private key must be 32 bytes");
+    return x25519PrivateKey(privateKey);
+  }
+  let key = nativeKeys.get(privateKey);
+  if (key === undefined) {
+    if (privateKey.asymmetricKeyType !== "x25519" || privateKey.type !== "private") throw new CryptoError("not an X25519 private key");
+    const der = privateKey.export({ format: "der", type: "pkcs8" });
+    const raw = new Uint8Array(der.subarray(der.length - KEY_LENGTH));
+    key = x25519PrivateKey(raw);
+    raw.fill(0);
+    der.fill(0);
+    nativeKeys.set(privateKey, key);
+  }
+  return key;
+}
+
 /** X25519; refuses the all-zero result of low-order points (RFC 7748 §6.1). */
 export function x25519(privateKey: Uint8Array | KeyObject, publicKey: Uint8Array): Uint8Array {
-  const priv = privateKey instanceof Uint8Array ? x25519PrivateKeyObject(privateKey) : privateKey;
-  let out: Buffer;
-  try {
-    out = diffieHellman({ privateKey: priv, publicKey: x25519PublicKeyObject(publicKey) });
-  } catch {
-    throw new CryptoError("X25519 failed");
-  }
+  if (publicKey.length !== KEY_LENGTH) throw new CryptoError("X25519 public key must be 32 bytes");
+  const priv = nativePrivateKey(privateKey);
+  // OpenSSL itself refuses an all-zero result (null here); the check below keeps the rule visible.
+  const out = x25519Derive(priv, publicKey);
+  if (out === null) throw new CryptoError("X25519 failed");
   let acc = 0;
   for (const b of out) acc |= b;
   if (acc === 0) throw new CryptoError("X25519 produced the zero point");
-  return new Uint8Array(out);
+  return out;
 }
 
 function checkAeadKey(key: Uint8Array, nonce: Uint8Array): void {
@@ -65,31 +87,21 @@ function checkAeadKey(key: Uint8Array, nonce: Uint8Array): void {
 
 export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
   checkAeadKey(key, nonce);
-  const c = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: AEAD_TAG_LENGTH });
-  c.setAAD(aad, { plaintextLength: plaintext.length });
-  const body = c.update(plaintext);
-  c.final();
-  const out = new Uint8Array(body.length + AEAD_TAG_LENGTH);
-  out.set(body, 0);
-  out.set(c.getAuthTag(), body.length);
-  return out;
+  return chachaPolySeal(key, nonce, plaintext, aad);
+}
+
+/** aeadSeal writing ciphertext || tag into `out` (exactly plaintext.length + 16 bytes), which must not overlap the inputs. */
+export function aeadSealInto(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array): void {
+  checkAeadKey(key, nonce);
+  if (out.length !== plaintext.length + AEAD_TAG_LENGTH) throw new CryptoError("aeadSealInto: out must be plaintext.length + 16 bytes");
+  chachaPolySeal(key, nonce, plaintext, aad, out);
 }
 
 /** Returns undefined when the ciphertext does not authenticate. */
 export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
   if (sealed.length < AEAD_TAG_LENGTH) return undefined;
   checkAeadKey(key, nonce);
-  const bodyLen = sealed.length - AEAD_TAG_LENGTH;
-  const d = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: AEAD_TAG_LENGTH });
-  d.setAuthTag(sealed.subarray(bodyLen));
-  d.setAAD(aad, { plaintextLength: bodyLen });
-  const body = d.update(sealed.subarray(0, bodyLen));
-  try {
-    d.final();
-  } catch {
-    return undefined;
-  }
-  return new Uint8Array(body);
+  return chachaPolyOpen(key, nonce, sealed, aad);
 }
 
 /** 12-byte AEAD nonce from a 64-bit counter: 4 zero bytes then the counter little-endian, as WireGuard. */

@@ -10,6 +10,7 @@ import { hmac, timingSafeEqualBytes } from "../crypto/primitives.js";
 import { Label } from "../keys/labels.js";
 import { DecodeError } from "../wire/errors.js";
 import { readHeader, writeHeader } from "../wire/header.js";
+import { readU64, writeU64 } from "../wire/u64.js";
 
 export function computeCookie(secret: Uint8Array, source: Endpoint, transport: "udp" | "ws"): Uint8Array {
   return hmac(secret, Label.cookie, `${transport}|${source.address}|${source.port}`).subarray(0, COOKIE_LENGTH);
@@ -32,7 +33,7 @@ export interface CookieReply {
 export function encodeCookieReply(reply: CookieReply): Uint8Array {
   const out = new Uint8Array(COOKIE_REPLY_LENGTH);
   writeHeader(out, MessageType.CookieReply);
-  new DataView(out.buffer).setBigUint64(4, reply.echo);
+  writeU64(out, 4, reply.echo);
   out.set(reply.cookie, 12);
   return out;
 }
@@ -40,5 +41,5 @@ export function encodeCookieReply(reply: CookieReply): Uint8Array {
 export function decodeCookieReply(d: Uint8Array): CookieReply {
   const h = readHeader(d);
   if (h.type !== MessageType.CookieReply || d.length !== COOKIE_REPLY_LENGTH) throw new DecodeError("bad cookie reply");
-  return { echo: new DataView(d.buffer, d.byteOffset, d.byteLength).getBigUint64(4), cookie: Uint8Array.from(d.subarray(12, 28)) };
+  return { echo: readU64(d, 4), cookie: Uint8Array.from(d.subarray(12, 28)) };
 }

@@ -15,11 +15,12 @@ import {
   SLOT_TOKEN_LENGTH,
   AEAD_TAG_LENGTH,
 } from "../constants.js";
-import { aeadOpen, aeadSeal, counterNonce } from "../crypto/primitives.js";
+import { aeadOpen, aeadSeal, aeadSealInto, counterNonce } from "../crypto/primitives.js";
 import { DecodeError } from "../wire/errors.js";
 import { endpointWireLength, readEndpoint, writeEndpoint } from "../wire/endpoint.js";
 import { readHeader, writeHeader } from "../wire/header.js";
 import { ByteReader } from "../wire/reader.js";
+import { readU64, writeU64 } from "../wire/u64.js";
 import { ByteWriter } from "../wire/writer.js";
 import type { LinkKeys } from "./keys.js";
 
@@ -78,7 +79,7 @@ export function encodeRegister(keys: LinkKeys, cookie: Uint8Array, counter: bigi
   writeHeader(out, MessageType.Register);
   out.set(cookie.length === COOKIE_LENGTH ? cookie : new Uint8Array(COOKIE_LENGTH), 4);
   out.set(keys.ephemeralPublic, 20);
-  new DataView(out.buffer).setBigUint64(52, counter);
+  writeU64(out, 52, counter);
   out.set(aeadSeal(keys.c2s, counterNonce(counter), plain, out.subarray(0, REGISTER_PREFIX_LENGTH)), REGISTER_PREFIX_LENGTH);
   return out;
 }
@@ -91,7 +92,7 @@ export function decodeRegisterOuter(d: Uint8Array): RegisterOuter {
   return {
     cookie: d.subarray(4, 20),
     ephemeralPublic: d.subarray(20, 52),
-    counter: new DataView(d.buffer, d.byteOffset, d.byteLength).getBigUint64(52),
+    counter: readU64(d, 52),
     aad: d.subarray(0, REGISTER_PREFIX_LENGTH),
     ciphertext: d.subarray(REGISTER_PREFIX_LENGTH),
   };
@@ -117,8 +118,8 @@ function sealServerMessage(type: MessageType, keys: LinkKeys, counter: bigint, b
   const out = new Uint8Array(SERVER_PREFIX_LENGTH + body.length + AEAD_TAG_LENGTH);
   writeHeader(out, type);
   out.set(keys.tag, 4);
-  new DataView(out.buffer).setBigUint64(12, counter);
-  out.set(aeadSeal(keys.s2c, counterNonce(counter), body, out.subarray(0, SERVER_PREFIX_LENGTH)), SERVER_PREFIX_LENGTH);
+  writeU64(out, 12, counter);
+  aeadSealInto(keys.s2c, counterNonce(counter), body, out.subarray(0, SERVER_PREFIX_LENGTH), out.subarray(SERVER_PREFIX_LENGTH));
   return out;
 }
 
@@ -130,7 +131,7 @@ export function serverMessageTag(d: Uint8Array): Uint8Array {
 
 function openServerMessage(keys: LinkKeys, d: Uint8Array): { type: number; plain: Uint8Array } | undefined {
   if (d.length < SERVER_PREFIX_LENGTH + AEAD_TAG_LENGTH) return undefined;
-  const counter = new DataView(d.buffer, d.byteOffset, d.byteLength).getBigUint64(12);
+  const counter = readU64(d, 12);
   const plain = aeadOpen(keys.s2c, counterNonce(counter), d.subarray(SERVER_PREFIX_LENGTH), d.subarray(0, SERVER_PREFIX_LENGTH));
   return plain === undefined ? undefined : { type: d[0] ?? 0, plain };
 }

@@ -1,13 +1,19 @@
 // Append-only encoder into a fixed-size buffer sized by the caller, so an
 // encoder can never silently produce something longer than the spec allows.
+// Plain index stores, no DataView: every ACK and PUSH is built with one, and
+// the DataView and BigInt store were a visible share of a registration.
+import { writeU64 } from "./u64.js";
+
 export class ByteWriter {
   private offset = 0;
   readonly bytes: Uint8Array;
-  private readonly view: DataView;
 
   constructor(size: number) {
     this.bytes = new Uint8Array(size);
-    this.view = new DataView(this.bytes.buffer);
+  }
+
+  private room(n: number): void {
+    if (this.offset + n > this.bytes.length) throw new RangeError("ByteWriter: write past the end");
   }
 
   get length(): number {
@@ -15,19 +21,21 @@ export class ByteWriter {
   }
 
   u8(v: number): this {
-    this.view.setUint8(this.offset, v);
-    this.offset += 1;
+    this.room(1);
+    this.bytes[this.offset++] = v;
     return this;
   }
 
   u16(v: number): this {
-    this.view.setUint16(this.offset, v);
-    this.offset += 2;
+    this.room(2);
+    this.bytes[this.offset++] = v >>> 8;
+    this.bytes[this.offset++] = v;
     return this;
   }
 
   u64(v: bigint): this {
-    this.view.setBigUint64(this.offset, v);
+    this.room(8);
+    writeU64(this.bytes, this.offset, v);
     this.offset += 8;
     return this;
   }
