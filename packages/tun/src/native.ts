@@ -48,6 +48,8 @@ export interface NativeBinding {
   aeadSealTransport(sealer: AeadHandle, message: Uint8Array, plaintextLength: number): void;
   aeadOpenTransport(opener: AeadHandle, message: Uint8Array): number;
   aeadDestroy(handle: AeadHandle): void;
+  aeadSealOnce(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array): boolean;
+  aeadOpenOnce(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out: Uint8Array): boolean;
 }
 
 let binding: NativeBinding | undefined;
