@@ -9,6 +9,7 @@ WORKDIR /src
 # Every workspace manifest, so npm ci sees the lockfile's whole workspace layout.
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY packages/wireguard/package.json packages/wireguard/
+COPY packages/fastpath/package.json packages/fastpath/
 COPY packages/tun/package.json packages/tun/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/nat/package.json packages/nat/
@@ -16,8 +17,10 @@ COPY apps/plugd/package.json apps/plugd/
 COPY apps/coordd/package.json apps/coordd/
 # No install scripts: nothing coordd needs is native.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-# tsc -b follows the project references coordd -> protocol, nat -> wireguard -> tun; packages/tun is compiled
-# as TypeScript only (for @plug/wireguard's declarations), its addon is never built or shipped.
+# tsc -b follows the project references coordd -> protocol, nat -> wireguard -> fastpath, tun; those two are
+# compiled as TypeScript only (for @plug/wireguard's declarations), their addons are not built here.
+COPY packages/fastpath/tsconfig.json packages/fastpath/
+COPY packages/fastpath/src packages/fastpath/src
 COPY packages/tun/tsconfig.json packages/tun/
 COPY packages/tun/src packages/tun/src
 COPY packages/wireguard/tsconfig.json packages/wireguard/
@@ -35,6 +38,7 @@ FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY --from=build /src/package.json /src/package-lock.json ./
 COPY --from=build /src/packages/wireguard/package.json packages/wireguard/
+COPY --from=build /src/packages/fastpath/package.json packages/fastpath/
 COPY --from=build /src/packages/tun/package.json packages/tun/
 COPY --from=build /src/packages/protocol/package.json packages/protocol/
 COPY --from=build /src/packages/nat/package.json packages/nat/

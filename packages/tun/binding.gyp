@@ -2,7 +2,8 @@
   "targets": [
     {
       "target_name": "plug_tun",
-      "sources": ["native/tun.c", "native/aead.c", "native/udp.c", "native/blake2s.c", "native/x25519.c"],
+      "sources": ["native/tun.c", "../fastpath/native/errno-error.c"],
+      "include_dirs": ["../fastpath/native"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]
     }

@@ -5,7 +5,6 @@
 // against a real coordd's WebSocket endpoint on loopback).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,20 +14,12 @@ import { REFRESH_INTERVAL_SECONDS, encodeRelayFrame, generatePrivateKey, publicK
 import type { Logger } from "@plug/wireguard";
 import { CoordinatorLink, type LinkHooks, type LinkTransport } from "../src/coordination/coordinator-link.js";
 import { Pair } from "../src/coordination/pair.js";
+import { seededRandom } from "../../../packages/wireguard/test/support/seeded-random.js";
 
 const REFRESH_MS = REFRESH_INTERVAL_SECONDS * 1000;
 
-function counterRandom(label: string): (n: number) => Uint8Array {
-  let counter = 0;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let off = 0; off < n; off += 32) out.set(createHash("sha256").update(`${label}-${counter++}`).digest().subarray(0, Math.min(32, n - off)), off);
-    return out;
-  };
-}
-
 function keyPair(label: string): { priv: Uint8Array; pub: Uint8Array } {
-  const priv = generatePrivateKey(counterRandom(label));
+  const priv = generatePrivateKey(seededRandom(label));
   return { priv, pub: publicKeyFromPrivate(priv) };
 }
 
@@ -68,7 +59,7 @@ interface Harness {
 function harness(wsUrl: string | null, opts: { answer: boolean } = { answer: true }): Harness {
   const answering = opts.answer;
   const clock = { t: 0 };
-  const core = new CoordCore({ serverPrivate: server.priv, serverPublic: server.pub, limits: defaultLimits, random: counterRandom("core"), nowMs: 0 });
+  const core = new CoordCore({ serverPrivate: server.priv, serverPublic: server.pub, limits: defaultLimits, random: seededRandom("core"), nowMs: 0 });
   const from: Source = udpSource(0, { family: 4, address: "198.51.100.1", port: 51820 });
   let queue: Uint8Array[] = [];
   const h: Harness = {

@@ -3,7 +3,6 @@
 // alone. A real Pair from two X25519 key pairs; time is plain `now` values.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import {
   CandidateKind,
   NatBehavior,
@@ -18,15 +17,7 @@ import type { Endpoint } from "@plug/wireguard";
 import { Pair } from "../src/coordination/pair.js";
 import { PeerLink, RELAY_AFTER_MS, ROLE1_DEFER_MS, type PushState } from "../src/coordination/peer-link.js";
 import { isRelayEndpoint, relayEndpoint } from "../src/coordination/relay-endpoint.js";
-
-function counterRandom(label: string): (n: number) => Uint8Array {
-  let counter = 0;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let off = 0; off < n; off += 32) out.set(createHash("sha256").update(`${label}-${counter++}`).digest().subarray(0, Math.min(32, n - off)), off);
-    return out;
-  };
-}
+import { seededRandom } from "../../../packages/wireguard/test/support/seeded-random.js";
 
 const v4 = (address: string, port = 51820): Endpoint => ({ family: 4, address, port });
 const OBSERVED = v4("203.0.113.10", 40000);
@@ -37,13 +28,13 @@ const CHANNEL = Uint8Array.from([0xde, 0xad, 0x00, 0x01, 0x00, 0x00, 0xbe, 0xef]
 
 /** A link for one side of a real pair; `role` picks which side (roles come from the key order). */
 function newLink(role: 0 | 1 = 0): PeerLink {
-  const rnd = counterRandom("keys");
+  const rnd = seededRandom("keys");
   const a = generatePrivateKey(rnd);
   const b = generatePrivateKey(rnd);
   let pair = new Pair(publicKeyFromPrivate(b), a, publicKeyFromPrivate(a), null);
   if (pair.keys.role !== role) pair = new Pair(publicKeyFromPrivate(a), b, publicKeyFromPrivate(b), null);
   assert.equal(pair.keys.role, role);
-  return new PeerLink(pair, counterRandom("probes"));
+  return new PeerLink(pair, seededRandom("probes"));
 }
 
 function list(candidates: readonly Candidate[], opts: Partial<Pick<CandidateList, "mapping" | "relay">> = {}): CandidateList {

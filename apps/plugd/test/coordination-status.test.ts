@@ -2,7 +2,6 @@
 // above all why a peer is not on a direct path. PeerLinks on real Pairs.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { CandidateKind, NatBehavior, RelayPolicy, generatePrivateKey, publicKeyFromPrivate, type Candidate, type CandidateList } from "@plug/protocol";
 import { endpointKey } from "@plug/nat";
 import type { DeviceSnapshot, Endpoint, PeerSnapshot } from "@plug/wireguard";
@@ -11,13 +10,9 @@ import { Pair } from "../src/coordination/pair.js";
 import { PeerLink } from "../src/coordination/peer-link.js";
 import { relayEndpoint } from "../src/coordination/relay-endpoint.js";
 import { buildStatus, deviceOnlyStatus, type InterfaceStatus, type PeerStatus, type StatusInput } from "../src/coordination/status.js";
+import { seededRandom } from "../../../packages/wireguard/test/support/seeded-random.js";
 
-function counterRandom(label: string): (n: number) => Uint8Array {
-  let counter = 0;
-  return (n) => new Uint8Array(createHash("sha256").update(`${label}-${counter++}`).digest().subarray(0, n));
-}
-
-const own = generatePrivateKey(counterRandom("own"));
+const own = generatePrivateKey(seededRandom("own"));
 const ownPub = publicKeyFromPrivate(own);
 const CHANNEL = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
 const RELAY = relayEndpoint(CHANNEL);
@@ -25,7 +20,7 @@ const OBSERVED: Endpoint = { family: 4, address: "203.0.113.10", port: 40000 };
 const MAPPED: Endpoint = { family: 4, address: "198.51.100.20", port: 6000 };
 
 function peerKey(i: number): Uint8Array {
-  return publicKeyFromPrivate(generatePrivateKey(counterRandom(`peer-${i}`)));
+  return publicKeyFromPrivate(generatePrivateKey(seededRandom(`peer-${i}`)));
 }
 
 function snapshotPeer(pub: Uint8Array, endpoint: Endpoint | null): PeerSnapshot {
@@ -46,7 +41,7 @@ function statusOf(c: Case, over: Partial<StatusInput> = {}): PeerStatus {
   const pub = peerKey(1);
   const peers = new Map<string, PeerLink>();
   if (c.link !== undefined) {
-    const l = new PeerLink(new Pair(pub, own, ownPub, null), counterRandom("probes"));
+    const l = new PeerLink(new Pair(pub, own, ownPub, null), seededRandom("probes"));
     c.link(l);
     peers.set(Buffer.from(pub).toString("base64"), l);
   }

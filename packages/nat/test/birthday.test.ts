@@ -1,22 +1,17 @@
 // guessPorts: the port list for birthday probing against an endpoint-dependent NAT.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { BIRTHDAY_MAX_PORTS, guessPorts } from "../src/index.js";
+import { seededRandom } from "../../wireguard/test/support/seeded-random.js";
 
 /** Deterministic bytes: SHA-256 of a call counter. */
-function counterRandom(): (n: number) => Uint8Array {
-  let counter = 0;
-  return (n) => new Uint8Array(createHash("sha256").update(`guess-${counter++}`).digest().subarray(0, n));
-}
-
 /** A source that always returns the same bytes: the worst case for the retry loop. */
 const stuck = (byte: number) => (n: number) => new Uint8Array(n).fill(byte);
 
 describe("guessPorts", () => {
   it("returns distinct ports within 1024..65535, never the observed one", () => {
     for (const observed of [1024, 1030, 31000, 65530, 65535]) {
-      const ports = guessPorts(observed, 256, counterRandom());
+      const ports = guessPorts(observed, 256, seededRandom("guess"));
       assert.equal(ports.length, 256, `count for ${observed}`);
       assert.equal(new Set(ports).size, ports.length, `distinct for ${observed}`);
       assert.ok(!ports.includes(observed), `observed ${observed} excluded`);
@@ -25,26 +20,26 @@ describe("guessPorts", () => {
   });
 
   it("tries the observed port's neighbours first, nearest first", () => {
-    const ports = guessPorts(31000, 40, counterRandom());
+    const ports = guessPorts(31000, 40, seededRandom("guess"));
     assert.deepEqual(ports.slice(0, 16), [31001, 30999, 31002, 30998, 31003, 30997, 31004, 30996, 31005, 30995, 31006, 30994, 31007, 30993, 31008, 30992]);
   });
 
   it("skips neighbours outside the port range", () => {
-    const low = guessPorts(1025, 20, counterRandom());
+    const low = guessPorts(1025, 20, seededRandom("guess"));
     assert.deepEqual(low.slice(0, 9), [1026, 1024, 1027, 1028, 1029, 1030, 1031, 1032, 1033]);
-    const high = guessPorts(65534, 20, counterRandom());
+    const high = guessPorts(65534, 20, seededRandom("guess"));
     assert.deepEqual(high.slice(0, 9), [65535, 65533, 65532, 65531, 65530, 65529, 65528, 65527, 65526]);
   });
 
   it("caps the count at BIRTHDAY_MAX_PORTS and honours smaller counts", () => {
     assert.equal(BIRTHDAY_MAX_PORTS, 256);
-    assert.equal(guessPorts(40000, 10_000, counterRandom()).length, BIRTHDAY_MAX_PORTS);
-    assert.deepEqual(guessPorts(40000, 3, counterRandom()), [40001, 39999, 40002]);
-    assert.deepEqual(guessPorts(40000, 0, counterRandom()), []);
+    assert.equal(guessPorts(40000, 10_000, seededRandom("guess")).length, BIRTHDAY_MAX_PORTS);
+    assert.deepEqual(guessPorts(40000, 3, seededRandom("guess")), [40001, 39999, 40002]);
+    assert.deepEqual(guessPorts(40000, 0, seededRandom("guess")), []);
   });
 
   it("the random part is spread over the port space, not clustered near the observed port", () => {
-    const ports = guessPorts(20000, 256, counterRandom()).slice(16);
+    const ports = guessPorts(20000, 256, seededRandom("guess")).slice(16);
     const far = ports.filter((p) => Math.abs(p - 20000) > 1000).length;
     assert.ok(far > 200, `${far} of ${ports.length} random guesses far from the observed port`);
   });
@@ -57,6 +52,6 @@ describe("guessPorts", () => {
   });
 
   it("is deterministic for a given random source", () => {
-    assert.deepEqual(guessPorts(50000, 256, counterRandom()), guessPorts(50000, 256, counterRandom()));
+    assert.deepEqual(guessPorts(50000, 256, seededRandom("guess")), guessPorts(50000, 256, seededRandom("guess")));
   });
 });

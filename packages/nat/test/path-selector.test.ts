@@ -2,7 +2,6 @@
 // counter-based random source, so every schedule below is exact.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import type { Endpoint } from "@plug/wireguard";
 import {
   BURST_SCHEDULE_MS,
@@ -16,20 +15,9 @@ import {
   type ProbeCandidate,
   type ProbeToSend,
 } from "../src/index.js";
+import { seededRandom } from "../../wireguard/test/support/seeded-random.js";
 
 /** Deterministic bytes: SHA-256 of a call counter, so txids are distinct and ports spread out. */
-function counterRandom(): (n: number) => Uint8Array {
-  let counter = 0;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let off = 0; off < n; off += 32) {
-      const h = createHash("sha256").update(`rnd-${counter++}`).digest();
-      out.set(h.subarray(0, Math.min(32, n - off)), off);
-    }
-    return out;
-  };
-}
-
 const v4 = (address: string, port = 51820): Endpoint => ({ family: 4, address, port });
 const cand = (endpoint: Endpoint, origin: CandidateOrigin): ProbeCandidate => ({ endpoint, origin });
 const keys = (pings: readonly ProbeToSend[]): string[] => pings.map((p) => endpointKey(p.to)).sort();
@@ -41,7 +29,7 @@ const MAPPED = v4("198.51.100.9", 7000);
 const V6: Endpoint = { family: 6, address: "2001:db8::20", port: 51820 };
 
 function selector(): PathSelector {
-  return new PathSelector({ random: counterRandom() });
+  return new PathSelector({ random: seededRandom("rnd") });
 }
 
 /** Answers the ping to `ep` among `pings` at `pongAt`; returns what the selector makes of it. */

@@ -1,4 +1,5 @@
-// Linux TUN device and socket options for plug, as a plain Node-API addon.
+// The Linux TUN device for plug, as a plain Node-API addon (the UDP socket and
+// OpenSSL primitives are @plug/fastpath's addon).
 //
 // Why native at all: Node cannot issue ioctl(TUNSETIFF) or setsockopt(SO_MARK),
 // and reading a TUN fd through fs.read parks a threadpool thread in a blocking
@@ -22,7 +23,7 @@
 #include <node_api.h>
 #include <uv.h>
 
-#include "addon.h"
+#include "errno-error.h"
 
 // A TUN frame is at most one IP packet; 64 KiB covers the largest IPv4/IPv6
 // (non-jumbo) datagram, so a read can never truncate.
@@ -38,60 +39,6 @@
       return NULL;                                                        \
     }                                                                     \
   } while (0)
-
-static const char *errno_name(int err) {
-  switch (err) {
-    case ENOENT: return "ENOENT";
-    case EPERM: return "EPERM";
-    case EACCES: return "EACCES";
-    case EBUSY: return "EBUSY";
-    case EEXIST: return "EEXIST";
-    case EINVAL: return "EINVAL";
-    case EBADF: return "EBADF";
-    case EBADFD: return "EBADFD";
-    case EIO: return "EIO";
-    case ENODEV: return "ENODEV";
-    case ENXIO: return "ENXIO";
-    case ENOTSOCK: return "ENOTSOCK";
-    case ENOPROTOOPT: return "ENOPROTOOPT";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case ENOMEM: return "ENOMEM";
-    case ENOBUFS: return "ENOBUFS";
-    case EFAULT: return "EFAULT";
-    case EMSGSIZE: return "EMSGSIZE";
-    case ENOTTY: return "ENOTTY";
-    case EADDRINUSE: return "EADDRINUSE";
-    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-    case EAFNOSUPPORT: return "EAFNOSUPPORT";
-    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-    case EAGAIN: return "EAGAIN";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case ENETUNREACH: return "ENETUNREACH";
-    case EHOSTUNREACH: return "EHOSTUNREACH";
-    default: return "EUNKNOWN";
-  }
-}
-
-// Builds an Error whose .code is the errno name and .errno the number, so the
-// JS layer can turn it into a TunError with an actionable message.
-napi_value make_errno_error(napi_env env, const char *op, int err) {
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", op, strerror(err));
-  napi_value code, text, error, num;
-  napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
-  napi_create_error(env, code, text, &error);
-  napi_create_int32(env, err, &num);
-  napi_set_named_property(env, error, "errno", num);
-  return error;
-}
-
-napi_value throw_errno(napi_env env, const char *op, int err) {
-  napi_throw(env, make_errno_error(env, op, err));
-  return NULL;
-}
 
 static int get_int32_arg(napi_env env, napi_value v, int32_t *out) {
   return napi_get_value_int32(env, v, out) == napi_ok;
@@ -458,41 +405,6 @@ static napi_value tun_stop_poll(napi_env env, napi_callback_info info) {
 }
 
 // ---------------------------------------------------------------------------
-// setSocketMark(fd, mark) / getSocketMark(fd): SO_MARK for wg's fwmark, which
-// Node's dgram does not expose.
-
-static napi_value tun_set_socket_mark(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t fd;
-  uint32_t mark;
-  if (argc < 2 || !get_int32_arg(env, argv[0], &fd) || napi_get_value_uint32(env, argv[1], &mark) != napi_ok) {
-    napi_throw_type_error(env, "EINVAL", "setSocketMark(fd, mark): bad arguments");
-    return NULL;
-  }
-  if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) < 0) return throw_errno(env, "setsockopt SO_MARK", errno);
-  return NULL;
-}
-
-static napi_value tun_get_socket_mark(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t fd;
-  if (argc < 1 || !get_int32_arg(env, argv[0], &fd)) {
-    napi_throw_type_error(env, "EINVAL", "getSocketMark(fd): bad arguments");
-    return NULL;
-  }
-  uint32_t mark = 0;
-  socklen_t len = sizeof mark;
-  if (getsockopt(fd, SOL_SOCKET, SO_MARK, &mark, &len) < 0) return throw_errno(env, "getsockopt SO_MARK", errno);
-  napi_value result;
-  CHECK(env, napi_create_uint32(env, mark, &result));
-  return result;
-}
-
-// ---------------------------------------------------------------------------
 // setMtu(name, mtu) / getMtu(name) / setUp(name): interface settings through
 // ioctl on a throwaway datagram socket, so the daemon need not shell out.
 
@@ -572,17 +484,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"write", NULL, tun_write, NULL, NULL, NULL, napi_enumerable, NULL},
       {"startPoll", NULL, tun_start_poll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"stopPoll", NULL, tun_stop_poll, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"setSocketMark", NULL, tun_set_socket_mark, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"getSocketMark", NULL, tun_get_socket_mark, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setMtu", NULL, tun_set_mtu, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getMtu", NULL, tun_get_mtu, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setUp", NULL, tun_set_up, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
-  if (!register_aead(env, exports)) return NULL;
-  if (!register_udp(env, exports)) return NULL;
-  if (!register_blake2s(env, exports)) return NULL;
-  if (!register_x25519(env, exports)) return NULL;
   return exports;
 }
 

@@ -4,13 +4,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { getSocketMark, getMtu, openTun, openTunFd, setLinkUp, setMtu, setSocketMark, TunError, type LinuxTunDevice } from "../src/index.js";
+import { getMtu, openTun, openTunFd, setLinkUp, setMtu, TunError, type LinuxTunDevice } from "../src/index.js";
 import { Netns, uniqueName, waitFor } from "./support/netns.js";
-import { socketFd } from "./support/socket-fd.js";
 import { icmpEcho, ipv4, parseIpv4, parseUdp, PROTO_ICMP, PROTO_UDP } from "./support/ipv4.js";
 
 const LOCAL = "10.77.0.1";
@@ -280,34 +278,5 @@ describe("TUN open errors", { timeout: 20_000 }, () => {
     // EACCES where /dev/net/tun is 0600, EPERM from TUNSETIFF where it is 0666.
     assert.match(result.code, /^(EPERM|EACCES)$/);
     assert.match(result.message, /needs root or CAP_NET_ADMIN/);
-  });
-});
-
-describe("SO_MARK", () => {
-  it("sets the fwmark on a UDP socket, visible to getsockopt and ss", async () => {
-    const socket = createSocket("udp4");
-    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-    try {
-      const fd = socketFd(socket);
-      assert.ok(fd > 0);
-      setSocketMark(fd, 0xca6c);
-      assert.equal(getSocketMark(fd), 0xca6c);
-      const port = socket.address().port;
-      const ss = execFileSync("ss", ["-uane", "sport", "=", `:${port}`], { encoding: "utf8" });
-      assert.match(ss, /fwmark:0xca6c/);
-      setSocketMark(fd, 0);
-      assert.equal(getSocketMark(fd), 0);
-    } finally {
-      socket.close();
-    }
-  });
-
-  it("fails clearly on something that is not a socket", () => {
-    const fd = openSync("/dev/null", "r");
-    try {
-      assert.throws(() => setSocketMark(fd, 1), (err: unknown) => err instanceof TunError && err.code === "ENOTSOCK");
-    } finally {
-      closeSync(fd);
-    }
   });
 });

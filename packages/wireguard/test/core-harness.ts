@@ -10,6 +10,9 @@ import { formatEndpoint, parseEndpoint, parsePrefix, type Endpoint } from "../sr
 import { silentLogger } from "../src/log/logger.js";
 import { clampPrivateKey } from "../src/crypto/keys.js";
 import { x25519PublicKey } from "../src/crypto/x25519.js";
+import { seededRandom } from "./support/seeded-random.js";
+
+export { seededRandom };
 
 export class FakeClock implements Clock {
   t = 0;
@@ -24,17 +27,6 @@ export class FakeClock implements Clock {
   }
 }
 
-export function seededRandom(seed: string): (n: number) => Uint8Array {
-  let counter = 0;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let off = 0; off < n; off += 32) {
-      const block = createHash("sha256").update(`${seed}/${counter++}`).digest();
-      out.set(block.subarray(0, Math.min(32, n - off)), off);
-    }
-    return out;
-  };
-}
 
 export interface Datagram {
   readonly data: Uint8Array;

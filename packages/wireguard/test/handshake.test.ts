@@ -21,7 +21,7 @@ import {
 } from "../src/noise/handshake.js";
 import { decodeCookieReply, decodeInitiation, decodeResponse } from "../src/noise/messages.js";
 import { buildCookieReply, CookieGenerator, encodeCookieSource } from "../src/noise/cookie.js";
-import { createTransportAead } from "@plug/tun";
+import { createTransportAead } from "@plug/fastpath";
 import { openTransport, sealTransport } from "../src/noise/transport.js";
 import { parseIp } from "../src/net/address.js";
 

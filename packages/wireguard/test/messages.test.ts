@@ -13,7 +13,7 @@ import {
   encodeResponse,
   MessageType,
 } from "../src/noise/messages.js";
-import { createTransportAead } from "@plug/tun";
+import { createTransportAead } from "@plug/fastpath";
 import { innerPacketLength, paddedLength, sealTransport, openTransport } from "../src/noise/transport.js";
 
 const filled = (n: number, v: number): Uint8Array => new Uint8Array(n).fill(v);

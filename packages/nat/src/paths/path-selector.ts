@@ -195,10 +195,11 @@ export class PathSelector {
     this.expirePending(now);
     const out: ProbeToSend[] = [];
     const all = [...this.candidates.values(), ...this.reflexive.values()];
+    // Pinging changes no verified path, so the best one is the same throughout this call.
+    const best = this.best(now);
     if (this.burstStart !== null) {
       const at = this.burstStart + (BURST_SCHEDULE_MS[this.burstStep] ?? Infinity);
       if (now >= at) {
-        const best = this.best(now);
         // Once the best possible kind is verified, the rest of the burst is noise.
         const targets = best !== null && originRank(best.origin) === 0 ? [] : all;
         for (const c of targets) out.push(this.ping(c, now));
@@ -216,18 +217,16 @@ export class PathSelector {
       }
       this.guessAt = this.guesses.length === 0 ? null : now + GUESS_STEP_MS;
     }
-    if (this.burstStart === null && this.upgradeAt === null && all.length > 0 && this.best(now) === null) {
+    if (this.burstStart === null && this.upgradeAt === null && all.length > 0 && best === null) {
       // The chosen path died (its keepalive probes went unanswered): look for another one, with backoff.
       this.upgradeAt = now;
     }
     if (this.burstStart === null && this.upgradeAt !== null && now >= this.upgradeAt) {
-      const best = this.best(now);
       const rank = best === null ? Infinity : originRank(best.origin);
       for (const c of all) if (originRank(c.origin) < rank || best === null) out.push(this.ping(c, now));
       this.upgradeInterval = Math.min(UPGRADE_PROBE_MAX_MS, this.upgradeInterval * 2);
       this.upgradeAt = rank === 0 ? null : now + this.upgradeInterval;
     }
-    const best = this.best(now);
     if (best === null) {
       this.keepaliveAt = null;
     } else if (this.keepaliveAt === null) {

@@ -1,14 +1,14 @@
-// ChaCha20-Poly1305 (OpenSSL: one-shot calls into @plug/tun's addon for raw
-// keys, node:crypto for KeyObjects) with WireGuard's nonce layout for
+// ChaCha20-Poly1305 (OpenSSL: one-shot calls into @plug/fastpath's addon for
+// raw keys, node:crypto for KeyObjects) with WireGuard's nonce layout for
 // handshake messages, and XChaCha20-Poly1305 (OpenSSL has none) from
 // @noble/ciphers for the cookie reply. createCipheriv cost ~10-13 us per
 // handshake AEAD here, three per side; the addon call ~2 us. Transport
-// messages do not come here: they use @plug/tun's per-keypair OpenSSL
+// messages do not come here: they use @plug/fastpath's per-keypair OpenSSL
 // contexts (noise/transport.ts). Open functions return null instead of
 // throwing: a failed tag is ordinary network input, not an exceptional
 // condition.
 import { createCipheriv, createDecipheriv, type KeyObject } from "node:crypto";
-import { aeadOpenOnce, aeadSealOnce } from "@plug/tun";
+import { aeadOpenOnce, aeadSealOnce } from "@plug/fastpath";
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 
 export const TAG_LENGTH = 16;

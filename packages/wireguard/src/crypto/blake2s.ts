@@ -1,12 +1,12 @@
 // The BLAKE2s-based primitives of WireGuard §1: HASH, HMAC, the HKDF-style
 // KDF1..3 and the keyed 16-byte MAC. HASH, the KDFs and the MAC run in
-// OpenSSL through @plug/tun's addon (one call per KDF with a reused digest
+// OpenSSL through @plug/fastpath's addon (one call per KDF with a reused digest
 // context: node:crypto built a new Hash/Hmac object for each of the ~30 per
 // handshake, and cannot key BLAKE2s at all, so the MAC ran in JS). HMAC alone
 // stays on node:crypto: nothing on a hot path uses it, and it cross-checks
 // the native KDF in the tests.
 import { createHmac } from "node:crypto";
-import { blake2sHash, blake2sKdf, blake2sMac } from "@plug/tun";
+import { blake2sHash, blake2sKdf, blake2sMac } from "@plug/fastpath";
 
 export const HASH_LENGTH = 32;
 export const MAC_LENGTH = 16;

@@ -6,7 +6,7 @@
 // evaluating that module cost plugd ~8 MiB of RSS at start-up for one
 // base-point multiplication per configured private key.
 import { randomBytes } from "node:crypto";
-import { x25519PrivateKey } from "@plug/tun";
+import { x25519PrivateKey } from "@plug/fastpath";
 
 export const KEY_LENGTH = 32;
 

@@ -1,12 +1,12 @@
-// X25519 on OpenSSL through @plug/tun's addon. A private key is imported once
+// X25519 on OpenSSL through @plug/fastpath's addon. A private key is imported once
 // from its raw bytes, and OpenSSL's import computes its public key on the way,
 // so DH_PUBKEY costs nothing extra. (node:crypto could only import raw keys as
 // JWK or DER, a parse plus a key object each, and then needed a second scalar
 // multiplication, a DH with the base point, for the public key.)
-import { x25519Derive, x25519PrivateKey, type X25519PrivateKey } from "@plug/tun";
+import { x25519Derive, x25519PrivateKey, type X25519PrivateKey } from "@plug/fastpath";
 import { clampPrivateKey, isZeroKey } from "./keys.js";
 
-export type { X25519PrivateKey } from "@plug/tun";
+export type { X25519PrivateKey } from "@plug/fastpath";
 
 /** Imports a raw private key once, for several DHs (static keys, a handshake's ephemeral). */
 export function privateKeyObject(priv: Uint8Array): X25519PrivateKey {

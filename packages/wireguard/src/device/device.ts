@@ -6,7 +6,8 @@
 // call) the single setTimeout is re-armed to core.nextDeadline(); when the
 // core has nothing pending the timer is cleared, so an idle device never wakes.
 import { performance } from "node:perf_hooks";
-import { setSocketMark, UDP_RECORD_SIZE, type TunDevice } from "@plug/tun";
+import { setSocketMark, UDP_RECORD_SIZE } from "@plug/fastpath";
+import type { TunDevice } from "@plug/tun";
 import type { Endpoint, Prefix } from "../net/address.js";
 import type { Logger } from "../log/logger.js";
 import type { Clock, CoreStats } from "../core/types.js";

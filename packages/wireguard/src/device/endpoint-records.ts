@@ -1,7 +1,7 @@
-// Endpoint <-> the addon socket's 32-byte address records (@plug/tun
+// Endpoint <-> the addon socket's 32-byte address records (@plug/fastpath
 // UDP_RECORD_SIZE). Both directions are cached because almost every datagram
 // goes to or comes from the same few peers: a steady flow parses no address.
-import { decodeUdpAddress, encodeUdpAddress, UDP_RECORD_SIZE } from "@plug/tun";
+import { decodeUdpAddress, encodeUdpAddress, UDP_RECORD_SIZE } from "@plug/fastpath";
 import type { Endpoint } from "../net/address.js";
 
 /** Record bytes 4..28 (port, family, address, scope) as 32-bit words 1..6. */

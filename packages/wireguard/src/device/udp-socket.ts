@@ -2,8 +2,8 @@
 // IPv4 peers arrive as ::ffff:a.b.c.d and are reported back as IPv4), AF_INET
 // on hosts without IPv6. One socket because the public mapping STUN observes
 // must be the one WireGuard uses (DESIGN.md principle 2). The socket itself is
-// @plug/tun's addon socket, which batches with recvmmsg/sendmmsg.
-import { BatchUdpSocket, TunError } from "@plug/tun";
+// @plug/fastpath's addon socket, which batches with recvmmsg/sendmmsg.
+import { BatchUdpSocket, FastpathError } from "@plug/fastpath";
 import { DeviceError, EADDRINUSE, EIO } from "./control.js";
 
 export interface UdpSocket {
@@ -25,11 +25,11 @@ export function openUdpSocket(port: number): UdpSocket {
     try {
       socket = BatchUdpSocket.open(port, true, SOCKET_BUFFER_BYTES);
     } catch (err) {
-      if (!(err instanceof TunError) || !NO_IPV6.has(err.code)) throw err;
+      if (!(err instanceof FastpathError) || !NO_IPV6.has(err.code)) throw err;
       socket = BatchUdpSocket.open(port, false, SOCKET_BUFFER_BYTES);
     }
   } catch (err) {
-    if (err instanceof TunError && err.code === "EADDRINUSE") throw new DeviceError(`UDP port ${port} is already in use`, EADDRINUSE);
+    if (err instanceof FastpathError && err.code === "EADDRINUSE") throw new DeviceError(`UDP port ${port} is already in use`, EADDRINUSE);
     throw new DeviceError(`cannot bind UDP port ${port}: ${err instanceof Error ? err.message : String(err)}`, EIO);
   }
   return { socket, port: socket.port, dualStack: socket.dualStack };

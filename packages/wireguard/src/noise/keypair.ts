@@ -1,6 +1,6 @@
 // One transport session (§6.2): the two directional keys, the send counter,
 // the receive replay window and the facts the rotation rules need.
-import { createTransportAead, destroyTransportAead, type AeadHandle } from "@plug/tun";
+import { createTransportAead, destroyTransportAead, type AeadHandle } from "@plug/fastpath";
 import type { TransportKeys } from "./handshake.js";
 
 /** 2^64 - 2^13 - 1: no counter at or above this is sent or accepted (§6.1). */

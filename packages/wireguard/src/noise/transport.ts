@@ -1,6 +1,6 @@
 // Transport data messages (§3.4): padding, sealing under the keypair's
 // counter, opening, and recovering the real inner length from the IP header.
-import { openTransportInPlace, sealTransportInPlace, type AeadHandle } from "@plug/tun";
+import { openTransportInPlace, sealTransportInPlace, type AeadHandle } from "@plug/fastpath";
 import { TAG_LENGTH } from "../crypto/aead.js";
 import { MessageType, TRANSPORT_HEADER_LENGTH } from "./messages.js";
 

@@ -662,6 +662,20 @@ static napi_value udp_stop_poll(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// udpClose(fd): the socket is the addon's, so closing it is too (after udpStopPoll).
+static napi_value udp_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  int32_t fd;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "udpClose(fd): fd must be a number");
+    return NULL;
+  }
+  if (fd >= 0) close(fd);
+  return NULL;
+}
+
 int register_udp(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"udpOpen", NULL, udp_open, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -670,6 +684,7 @@ int register_udp(napi_env env, napi_value exports) {
       {"udpSend", NULL, udp_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"udpStartPoll", NULL, udp_start_poll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"udpStopPoll", NULL, udp_stop_poll, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"udpClose", NULL, udp_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { BatchUdpSocket, decodeUdpAddress, encodeUdpAddress, TunError, UDP_RECORD_SIZE } from "../src/index.js";
+import { BatchUdpSocket, decodeUdpAddress, encodeUdpAddress, FastpathError, UDP_RECORD_SIZE } from "../src/index.js";
 
 function bound(type: "udp4" | "udp6", address: string): Promise<Socket> {
   return new Promise((resolve) => {
@@ -181,7 +181,7 @@ describe("BatchUdpSocket", () => {
   it("reports a taken port as EADDRINUSE and rejects what is not an address", async () => {
     const holder = await bound("udp6", "::");
     try {
-      assert.throws(() => BatchUdpSocket.open(holder.address().port, true, 0), (err: unknown) => err instanceof TunError && err.code === "EADDRINUSE");
+      assert.throws(() => BatchUdpSocket.open(holder.address().port, true, 0), (err: unknown) => err instanceof FastpathError && err.code === "EADDRINUSE");
     } finally {
       holder.close();
     }

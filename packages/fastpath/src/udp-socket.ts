@@ -3,7 +3,7 @@
 // sendmmsg per batch of sends, runs to one peer segmented (UDP GSO). Addresses cross as 32-byte records (see
 // UDP_RECORD_SIZE) that callers cache, not as strings parsed per datagram.
 import { isNativeError, native, type PollHandle } from "./native.js";
-import { TunError } from "./types.js";
+import { FastpathError } from "./errors.js";
 
 /**
  * [0..4) length (u32 LE, received datagrams only), [4..6) port (u16 LE),
@@ -55,7 +55,7 @@ export class BatchUdpSocket {
   /**
    * Binds `port` (0: any) on every address. `ipv6` asks for a dual-stack
    * socket. Socket buffers of `bufferBytes` are requested (as root past
-   * rmem_max/wmem_max). Throws a TunError whose code is the errno name
+   * rmem_max/wmem_max). Throws a FastpathError whose code is the errno name
    * (EADDRINUSE, EAFNOSUPPORT, ...).
    */
   static open(port: number, ipv6: boolean, bufferBytes: number): BatchUdpSocket {
@@ -63,7 +63,7 @@ export class BatchUdpSocket {
       const [fd, bound] = native().udpOpen(port, ipv6, bufferBytes);
       return new BatchUdpSocket(fd, bound, ipv6);
     } catch (err) {
-      if (isNativeError(err)) throw new TunError(`UDP socket: ${err.message}`, err.code);
+      if (isNativeError(err)) throw new FastpathError(`UDP socket: ${err.message}`, err.code);
       throw err;
     }
   }
@@ -103,7 +103,7 @@ export class BatchUdpSocket {
     this.isClosed = true;
     if (this.poll !== undefined) native().udpStopPoll(this.poll);
     this.poll = undefined;
-    native().close(this.fd);
+    native().udpClose(this.fd);
   }
 }
 
