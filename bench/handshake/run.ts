@@ -4,6 +4,7 @@
 //
 //   npm run bench:handshake                 3 repeats of 2 s per operation
 //   npm run bench:handshake -- --seconds 1 --repeats 1
+//   npm run bench:handshake -- --only responder     rows whose name contains the text (profiling)
 //
 // Prints a table with ratios against the target (4,000 handshakes/s per core) and writes
 // bench-results/handshake-<timestamp>.json. See docs/PERFORMANCE.md.
@@ -22,6 +23,7 @@ import {
   decodeResponse,
   dh,
   encodeCookieSource,
+  x25519PublicKey,
   encodeTai64n,
   finishInitiation,
   generateKeypair,
@@ -34,6 +36,8 @@ import {
 import { argValue, fmt, machine, summarise, table, writeResult, type Summary } from "../lib/stats.js";
 
 export const TARGET_HANDSHAKES_PER_S = 4000;
+const X25519_DH_ROW = "reference: X25519 DH (OpenSSL)";
+const X25519_KEY_ROW = "reference: X25519 key import + public key";
 const random = (n: number): Uint8Array => randomBytes(n);
 
 /** Two parties with static keys, each side's cookie halves, as a configured device pair has. */
@@ -152,7 +156,7 @@ interface Row {
   readonly target?: number;
 }
 
-export function runHandshakeBench(seconds: number, repeats: number): Row[] {
+export function runHandshakeBench(seconds: number, repeats: number, only?: string): Row[] {
   const p = parties();
   const n = 512;
   const f = fixture(p, n);
@@ -192,6 +196,15 @@ export function runHandshakeBench(seconds: number, repeats: number): Row[] {
     if (p.rChecker.checkMac1(bad)) throw new Error("mac1 should fail");
   };
 
+  // The machine's X25519 speed, measured in the same run: each side needs 3 DHs with
+  // variable points and one ephemeral key (import + base-point public key), so these
+  // two rows bound what any handshake code could reach here.
+  const peerPublics = f.ephemerals.map((e) => x25519PublicKey(clampPrivateKey(e)));
+  const x25519Dh = (k: number): void => {
+    if (dh(p.rPrivKey, at(peerPublics, k)) === null) throw new Error("zero DH");
+  };
+  const x25519Generate = (k: number): void => void x25519PublicKey(at(f.ephemerals, k));
+
   const cases: { name: string; unit: string; op: (k: number) => void; target?: number }[] = [
     { name: "initiator: create initiation + consume response", unit: "handshakes/s", op: initiator, target: TARGET_HANDSHAKES_PER_S },
     { name: "responder: consume initiation + create response", unit: "handshakes/s", op: responder, target: TARGET_HANDSHAKES_PER_S },
@@ -200,7 +213,11 @@ export function runHandshakeBench(seconds: number, repeats: number): Row[] {
     { name: "cookie flood: mac1 ok, cookie reply sent", unit: "msgs/s", op: mac1Reply },
     { name: "cookie flood: mac1 ok, dropped (no reply)", unit: "msgs/s", op: mac1Drop },
     { name: "flood: bad mac1, dropped", unit: "msgs/s", op: badMac1 },
+    { name: X25519_DH_ROW, unit: "ops/s", op: x25519Dh },
+    { name: X25519_KEY_ROW, unit: "ops/s", op: x25519Generate },
   ];
+  if (only !== undefined) cases.splice(0, cases.length, ...cases.filter((c) => c.name.includes(only)));
+  if (cases.length === 0) throw new Error(`--only ${only ?? ""}: no row matches`);
   const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
   // Interleave the cases across repeats so drift (thermal, other load) hits them alike.
   for (let r = 0; r < repeats; r++) {
@@ -223,9 +240,25 @@ export function renderHandshakeTable(rows: readonly Row[], seconds: number, repe
     r.target ? `${fmt(r.target)}` : "",
     r.target ? `x${(r.perSecond.median / r.target).toFixed(2)}` : "",
   ]);
+  const dhRow = rows.find((r) => r.name === X25519_DH_ROW);
+  const keyRow = rows.find((r) => r.name === X25519_KEY_ROW);
+  let ceiling = "";
+  if (dhRow && keyRow && dhRow.perSecond.n > 0 && keyRow.perSecond.n > 0) {
+    // Per side: three DHs (es/ee/se; static-static is precomputed per peer) and one ephemeral key.
+    const usPerSide = 3 * (1e6 / dhRow.perSecond.median) + 1e6 / keyRow.perSecond.median;
+    const perSide = 1e6 / usPerSide;
+    const ratios = rows
+      .filter((r) => r.target === TARGET_HANDSHAKES_PER_S)
+      .map((r) => `${r.name.split(":")[0]} x${(r.perSecond.median / perSide).toFixed(2)}`)
+      .join(", ");
+    ceiling =
+      `\nX25519 ceiling here (3 DH + 1 key per side, nothing else): ${fmt(usPerSide)} us = ${fmt(perSide)} handshakes/s per side` +
+      ` (target x${(TARGET_HANDSHAKES_PER_S / perSide).toFixed(2)} of it)${ratios ? `; measured / ceiling: ${ratios}` : ""}`;
+  }
   return (
     `Handshake cost, one thread, ${repeats} x ${seconds} s per row (median, min-max), rates per CPU second; target ${TARGET_HANDSHAKES_PER_S} handshakes/s per core per side:\n` +
-    table(["operation", "unit", "median /s", "min-max", "us/op", "target", "ratio"], body)
+    table(["operation", "unit", "median /s", "min-max", "us/op", "target", "ratio"], body) +
+    ceiling
   );
 }
 
@@ -235,7 +268,7 @@ function main(): void {
   const seconds = Number(argValue(argv, "--seconds") ?? (quick ? 0.3 : 2));
   const repeats = Number(argValue(argv, "--repeats") ?? (quick ? 1 : 3));
   if (!(seconds > 0) || !(repeats >= 1)) throw new Error("--seconds and --repeats want positive numbers");
-  const rows = runHandshakeBench(seconds, repeats);
+  const rows = runHandshakeBench(seconds, repeats, argValue(argv, "--only"));
   const text = renderHandshakeTable(rows, seconds, repeats);
   process.stdout.write(`\n${text}\n\nmachine: ${JSON.stringify(machine())}\n`);
   const path = writeResult("handshake", { kind: "handshake", startedAt: new Date().toISOString(), machine: machine(), seconds, repeats, targetPerCore: TARGET_HANDSHAKES_PER_S, rows, table: text });

@@ -87,6 +87,8 @@ export interface TunnelReport {
   readonly machine: Record<string, unknown>;
   readonly options: Omit<TunnelOptions, "pairs" | "quiet"> & { pairs: string[] };
   readonly idle: IdleResult[];
+  /** The same window once more after the last round: what traffic left behind (heap, JIT, buffers). */
+  readonly idleAfter: IdleResult[];
   readonly rounds: RoundResult[];
   readonly peakRssMiB: Record<string, Record<string, number>>;
   readonly summary: Record<string, Record<string, Summary>>;
@@ -117,7 +119,10 @@ const IDLE_SETTLE_MS = 2000;
 
 const key = (d: DaemonRef): string => `${d.side}:${d.impl}`;
 
-/** Every lab at once, no traffic yet (peers configured, no handshake): UDP on the wire, CPU, wakeups. */
+/**
+ * Every lab at once, no traffic through the tunnels meanwhile: UDP on the wire, CPU, wakeups, RSS.
+ * Run before the first handshake (peers configured only) and again after the last round.
+ */
 async function measureIdle(setups: readonly Setup[], seconds: number): Promise<IdleResult[]> {
   const dumps: Daemon[] = [];
   for (const s of setups) {
@@ -215,6 +220,7 @@ export function renderTables(r: Omit<TunnelReport, "tables">, pairs: readonly Im
   const drows: string[][] = [];
   for (const pair of pairs) {
     const idle = r.idle.find((i) => i.pairing === pair.label);
+    const after = r.idleAfter.find((i) => i.pairing === pair.label);
     for (const side of ["A", "B"] as const) {
       const impl = side === "A" ? pair.a : pair.b;
       const k = `${side}:${impl}`;
@@ -230,13 +236,19 @@ export function renderTables(r: Omit<TunnelReport, "tables">, pairs: readonly Im
         fmt(id?.cpuMs ?? Number.NaN),
         id ? String(id.ctxSwitches) : "-",
         side === "A" ? String(idle?.udpPackets ?? "-") : "",
+        fmt(after?.perDaemon[k]?.rssMiB ?? Number.NaN),
+        side === "A" ? String(after?.udpPackets ?? "-") : "",
       ]);
     }
   }
   const idleS = r.idle[0]?.seconds ?? 0;
   parts.push(
-    `Per daemon (CPU over the TCP runs; idle = ${idleS} s, peers configured, no traffic yet, after a ${IDLE_SETTLE_MS / 1000} s settle):\n` +
-      table(["daemon", "CPU s/GB", "peak RSS MiB", "idle RSS MiB", "idle CPU ms", "idle ctx switches", "idle UDP pkts (pair)"], drows),
+    `Per daemon (CPU over the TCP runs; idle = ${idleS} s, peers configured, no traffic yet, after a ${IDLE_SETTLE_MS / 1000} s settle;\n` +
+      `after traffic = the same window again after the last round, when keepalives may still be due):\n` +
+      table(
+        ["daemon", "CPU s/GB", "peak RSS MiB", "idle RSS MiB", "idle CPU ms", "idle ctx switches", "idle UDP pkts (pair)", "RSS after traffic MiB", "UDP pkts after (pair)"],
+        drows,
+      ),
   );
   const errors = r.rounds.filter((x) => x.error);
   if (errors.length > 0) parts.push(`Errors:\n${errors.map((e) => `  round ${e.round} ${e.pairing}: ${e.error}`).join("\n")}`);
@@ -271,6 +283,8 @@ export async function runTunnelBench(o: TunnelOptions): Promise<TunnelReport> {
         rounds.push(r);
       }
     }
+    log(o.quiet, `idle ${o.idleSeconds} s after traffic (all pairings at once)`);
+    const idleAfter = await measureIdle(setups, o.idleSeconds);
     const peakRssMiB: TunnelReport["peakRssMiB"] = {};
     for (const s of setups) {
       const m: Record<string, number> = {};
@@ -278,7 +292,7 @@ export async function runTunnelBench(o: TunnelOptions): Promise<TunnelReport> {
       peakRssMiB[s.pair.label] = m;
     }
     const { pairs, quiet: _q, ...rest } = o;
-    const partial = { kind: "tunnel" as const, startedAt, machine: machine(), options: { ...rest, pairs: pairs.map((p) => p.label) }, idle, rounds, peakRssMiB, summary: summariseRounds(rounds, pairs) };
+    const partial = { kind: "tunnel" as const, startedAt, machine: machine(), options: { ...rest, pairs: pairs.map((p) => p.label) }, idle, idleAfter, rounds, peakRssMiB, summary: summariseRounds(rounds, pairs) };
     return { ...partial, tables: renderTables(partial, pairs) };
   } finally {
     for (const s of setups) await s.lab.close();

@@ -1,16 +1,13 @@
-// General ChaCha20-Poly1305, HMAC-SHA256 and HKDF-SHA256 for the coordination
-// protocol (@plug/protocol), through the OpenSSL that Node links: its EVP API
-// only, no cipher or hash code of ours.
+// HMAC-SHA256 and HKDF-SHA256 for the coordination protocol (@plug/protocol),
+// through the OpenSSL that Node links: its EVP API only, no hash code of ours.
+// (Its ChaCha20-Poly1305 is aead.c's one-shot call, shared with the WireGuard
+// handshake.)
 //
 // Why not node:crypto: the protocol's messages are small (20-600 bytes), and
 // node:crypto spends several microseconds per call building a cipher or HMAC
 // object (provider lookup, context allocation, a JS wrapper, one crossing per
 // update/final/getAuthTag) before it touches the data. Here each operation is
 // one N-API call on contexts that live as long as the process:
-//   - AEAD: one EVP_CIPHER_CTX per direction, re-keyed per call. ChaCha20's
-//     per-key state is the key itself and Poly1305's key is derived from each
-//     nonce, so a context per key would only save copying 32 bytes; the cost
-//     that matters (allocating and fetching the cipher) is paid once.
 //   - HMAC: keying costs two SHA-256 blocks (ipad, opad), as much as hashing a
 //     short message, and the protocol MACs many messages under a few keys
 //     (cookie secrets, probe keys). The keyed contexts of the last
@@ -32,9 +29,6 @@
 
 #include "addon.h"
 
-#define AEAD_KEY_LENGTH 32
-#define AEAD_NONCE_LENGTH 12
-#define AEAD_TAG_LENGTH 16
 #define HMAC_LENGTH 32
 #define HMAC_CACHE_SIZE 8
 #define HMAC_MAX_KEY 128
@@ -51,79 +45,6 @@ static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length)
 static napi_value throw_args(napi_env env, const char *usage) {
   napi_throw_type_error(env, "EINVAL", usage);
   return NULL;
-}
-
-// ---------------------------------------------------------------------------
-// ChaCha20-Poly1305
-
-static _Thread_local EVP_CIPHER_CTX *seal_ctx;
-static _Thread_local EVP_CIPHER_CTX *open_ctx;
-
-static EVP_CIPHER_CTX *aead_ctx(int encrypt) {
-  EVP_CIPHER_CTX **slot = encrypt ? &seal_ctx : &open_ctx;
-  if (*slot == NULL) {
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    if (c == NULL) return NULL;
-    if (EVP_CipherInit_ex(c, EVP_chacha20_poly1305(), NULL, NULL, NULL, encrypt) != 1) {
-      EVP_CIPHER_CTX_free(c);
-      return NULL;
-    }
-    *slot = c;
-  }
-  return *slot;
-}
-
-// protoAeadSeal(key(32), nonce(12), plaintext, aad, out(plaintext.length + 16)): void
-static napi_value proto_aead_seal(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  uint8_t *key, *nonce, *pt, *aad, *out;
-  size_t key_len, nonce_len, pt_len, aad_len, out_len;
-  if (argc < 5 || !get_bytes(env, argv[0], &key, &key_len) || key_len != AEAD_KEY_LENGTH || !get_bytes(env, argv[1], &nonce, &nonce_len) ||
-      nonce_len != AEAD_NONCE_LENGTH || !get_bytes(env, argv[2], &pt, &pt_len) || !get_bytes(env, argv[3], &aad, &aad_len) ||
-      !get_bytes(env, argv[4], &out, &out_len) || out_len != pt_len + AEAD_TAG_LENGTH || pt_len > INT32_MAX || aad_len > INT32_MAX) {
-    return throw_args(env, "protoAeadSeal(key(32), nonce(12), plaintext, aad, out(plaintext + 16)): bad arguments");
-  }
-  EVP_CIPHER_CTX *c = aead_ctx(1);
-  int outl = 0, finl = 0;
-  if (c == NULL || EVP_CipherInit_ex(c, NULL, NULL, key, nonce, 1) != 1 ||
-      (aad_len > 0 && EVP_CipherUpdate(c, NULL, &outl, aad, (int)aad_len) != 1) ||
-      (pt_len > 0 && EVP_CipherUpdate(c, out, &outl, pt, (int)pt_len) != 1) || EVP_CipherFinal_ex(c, out + pt_len, &finl) != 1 ||
-      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, AEAD_TAG_LENGTH, out + pt_len) != 1) {
-    napi_throw_error(env, "ECRYPTO", "protoAeadSeal: OpenSSL failed");
-    return NULL;
-  }
-  return NULL;
-}
-
-// protoAeadOpen(key(32), nonce(12), sealed, aad, out(sealed.length - 16)) -> boolean
-// false when the tag does not verify; `out` then holds garbage and must be dropped.
-static napi_value proto_aead_open(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  uint8_t *key, *nonce, *sealed, *aad, *out;
-  size_t key_len, nonce_len, sealed_len, aad_len, out_len;
-  if (argc < 5 || !get_bytes(env, argv[0], &key, &key_len) || key_len != AEAD_KEY_LENGTH || !get_bytes(env, argv[1], &nonce, &nonce_len) ||
-      nonce_len != AEAD_NONCE_LENGTH || !get_bytes(env, argv[2], &sealed, &sealed_len) || sealed_len < AEAD_TAG_LENGTH ||
-      !get_bytes(env, argv[3], &aad, &aad_len) || !get_bytes(env, argv[4], &out, &out_len) || out_len != sealed_len - AEAD_TAG_LENGTH ||
-      sealed_len > INT32_MAX || aad_len > INT32_MAX) {
-    return throw_args(env, "protoAeadOpen(key(32), nonce(12), sealed, aad, out(sealed - 16)): bad arguments");
-  }
-  size_t body = sealed_len - AEAD_TAG_LENGTH;
-  // The tag is copied first: `out` may alias `sealed` (decryption in place).
-  uint8_t tag[AEAD_TAG_LENGTH];
-  memcpy(tag, sealed + body, AEAD_TAG_LENGTH);
-  EVP_CIPHER_CTX *c = aead_ctx(0);
-  int outl = 0, finl = 0;
-  bool ok = c != NULL && EVP_CipherInit_ex(c, NULL, NULL, key, nonce, 0) == 1 &&
-            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, AEAD_TAG_LENGTH, tag) == 1 &&
-            (aad_len == 0 || EVP_CipherUpdate(c, NULL, &outl, aad, (int)aad_len) == 1) &&
-            (body == 0 || EVP_CipherUpdate(c, out, &outl, sealed, (int)body) == 1) && EVP_CipherFinal_ex(c, out + body, &finl) == 1;
-  napi_value result;
-  napi_get_boolean(env, ok, &result);
-  return result;
 }
 
 // ---------------------------------------------------------------------------
@@ -262,8 +183,6 @@ static napi_value proto_hkdf(napi_env env, napi_callback_info info) {
 
 int register_protocol_crypto(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      {"protoAeadSeal", NULL, proto_aead_seal, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"protoAeadOpen", NULL, proto_aead_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"protoHmacSha256", NULL, proto_hmac, NULL, NULL, NULL, napi_enumerable, NULL},
       {"protoHkdfSha256", NULL, proto_hkdf, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -40,8 +40,8 @@ export interface NativeBinding {
   aeadSealTransport(sealer: AeadHandle, message: Uint8Array, plaintextLength: number): void;
   aeadOpenTransport(opener: AeadHandle, message: Uint8Array): number;
   aeadDestroy(handle: AeadHandle): void;
-  protoAeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array): void;
-  protoAeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, out: Uint8Array): boolean;
+  aeadSealOnce(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array): boolean;
+  aeadOpenOnce(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out: Uint8Array): boolean;
   protoHmacSha256(key: Uint8Array, parts: readonly (Uint8Array | string)[], out: Uint8Array): void;
   protoHkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, out: Uint8Array): void;
 }

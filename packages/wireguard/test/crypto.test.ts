@@ -3,6 +3,7 @@
 // implementation (unkeyed BLAKE2s: @noble/hashes vs OpenSSL; keyed BLAKE2s:
 // values produced once with Python's hashlib.blake2s and pasted here).
 import { test } from "node:test";
+import { createSecretKey } from "node:crypto";
 import assert from "node:assert/strict";
 import { blake2s } from "@noble/hashes/blake2.js";
 import { hchacha } from "@noble/ciphers/chacha.js";
@@ -104,6 +105,29 @@ test("WireGuard AEAD nonce is 4 zero bytes then the counter little-endian", () =
   assert.deepEqual(aeadSeal(RFC_KEY, counter, LADIES), viaNonce);
   assert.deepEqual(aeadOpen(RFC_KEY, counter, viaNonce), LADIES);
   assert.equal(aeadOpen(RFC_KEY, counter + 1n, viaNonce), null);
+});
+
+test("ChaCha20-Poly1305 on raw keys (the addon's one-shot call) agrees with node:crypto for every short length", () => {
+  // The handshake's AEADs go through the addon for Uint8Array keys and through
+  // node:crypto for KeyObjects: both must produce the same bytes.
+  const key = seq(32, 0x11);
+  const keyObject = createSecretKey(key);
+  const nonce = seq(12, 0x22);
+  for (let n = 0; n <= 48; n += 1) {
+    for (const aadLength of [0, 1, 32]) {
+      const plain = seq(n, n);
+      const aad = seq(aadLength, 0x33);
+      const sealed = chachaPolySeal(key, nonce, plain, aad);
+      assert.equal(toHex(sealed), toHex(chachaPolySeal(keyObject, nonce, plain, aad)), `length ${n}, aad ${aadLength}`);
+      assert.deepEqual(chachaPolyOpen(key, nonce, sealed, aad), plain);
+      assert.deepEqual(chachaPolyOpen(keyObject, nonce, sealed, aad), plain);
+      const tampered = Uint8Array.from(sealed);
+      tampered[sealed.length - 1] = (tampered[sealed.length - 1] ?? 0) ^ 0x80;
+      assert.equal(chachaPolyOpen(key, nonce, tampered, aad), null);
+      if (aadLength > 0) assert.equal(chachaPolyOpen(key, nonce, sealed, seq(aadLength, 0x34)), null);
+    }
+  }
+  assert.throws(() => chachaPolySeal(seq(31), nonce, LADIES), /bad arguments/);
 });
 
 test("HChaCha20 (draft-irtf-cfrg-xchacha §2.2.1)", () => {

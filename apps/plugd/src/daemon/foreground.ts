@@ -6,16 +6,16 @@
 import { existsSync } from "node:fs";
 import { getMtu, openTun, openTunFd, setMtu, type LinuxTunDevice } from "@plug/tun";
 import { WireGuardDevice, type Logger } from "@plug/wireguard";
-import { applyConfig, loadConfig, type PlugConfig } from "../config/index.js";
+import type { PlugConfig } from "../config/index.js";
 import { UapiServer } from "../uapi-server/index.js";
-import { setUpInterface, tearDownInterface } from "../netconfig/index.js";
 import type { Readiness } from "./readiness.js";
 import type { Coordination } from "../coordination/coordination.js";
-import { coordinationSettings, type CoordinationSettings } from "../coordination/settings.js";
+import type { CoordinationSettings } from "../coordination/settings.js";
 import { deviceOnlyStatus } from "../coordination/status.js";
 import { ControlServer } from "../control/server.js";
-import { MetricsServer } from "../metrics/server.js";
-import { renderMetrics } from "../metrics/render.js";
+// The config file, wg-quick-style interface set-up and the metrics listener
+// are imported only when a config file asks for them: plugd driven by wg /
+// wg-quick alone (as wireguard-go) keeps none of that code resident.
 
 /** wireguard-go's DefaultMTU: 1500 minus the IPv6 + UDP + WireGuard overhead. */
 export const DEFAULT_MTU = 1420;
@@ -51,6 +51,7 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
   const path = opts.configPath ?? (existsSync(defaultConfigPath(opts.ifname)) ? defaultConfigPath(opts.ifname) : null);
   if (path !== null) {
     try {
+      const { loadConfig } = await import("../config/index.js");
       cfg = await loadConfig(path);
     } catch (err) {
       readiness.failed(message(err)); // ConfigError messages are already "file:line: text"
@@ -58,9 +59,9 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     }
   }
 
-  let settings: CoordinationSettings | null;
+  let settings: CoordinationSettings | null = null;
   try {
-    settings = coordinationSettings(cfg);
+    if (cfg !== null) settings = (await import("../coordination/settings.js")).coordinationSettings(cfg);
   } catch (err) {
     readiness.failed(message(err));
     return 1;
@@ -102,7 +103,7 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     tunOwned = false; // the device closes it
     cleanups.push(() => device.close());
     device.onFatal((err) => stopRequested(`device failure: ${err.message}`));
-    if (cfg !== null) await applyConfig(device, cfg);
+    if (cfg !== null) await (await import("../config/index.js")).applyConfig(device, cfg);
     let coordination: Coordination | null = null;
     const server = await UapiServer.listen({
       ifname,
@@ -115,6 +116,7 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     cleanups.push(() => server.close());
     if (cfg !== null) {
       const config = cfg;
+      const { setUpInterface, tearDownInterface } = await import("../netconfig/index.js");
       await setUpInterface(ifname, config, log, { control: device });
       cleanups.push(() => tearDownInterface(ifname, config, log, { control: device }));
       // Set-up may have chosen the MTU (wg-quick's automatic MTU); padding must follow it.
@@ -139,6 +141,7 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     cleanups.push(() => control.close());
     const metricsAt = cfg?.iface.metricsListen;
     if (metricsAt !== undefined) {
+      const [{ MetricsServer }, { renderMetrics }] = await Promise.all([import("../metrics/server.js"), import("../metrics/render.js")]);
       const metrics = await MetricsServer.listen(metricsAt.host, metricsAt.port, () => renderMetrics(target.status(), device.stats, Date.now() / 1000), log);
       cleanups.push(() => metrics.close());
     }

@@ -10,8 +10,8 @@
 // never exported as JWK (which can deadlock Node 20).
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import {
-  chachaPolyOpen,
-  chachaPolySeal,
+  aeadOpenOnce,
+  aeadSealOnce,
   hkdfSha256,
   hmacSha256,
   x25519Derive,
@@ -87,21 +87,21 @@ function checkAeadKey(key: Uint8Array, nonce: Uint8Array): void {
 
 export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
   checkAeadKey(key, nonce);
-  return chachaPolySeal(key, nonce, plaintext, aad);
+  return aeadSealOnce(key, nonce, plaintext, aad);
 }
 
 /** aeadSeal writing ciphertext || tag into `out` (exactly plaintext.length + 16 bytes), which must not overlap the inputs. */
 export function aeadSealInto(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array): void {
   checkAeadKey(key, nonce);
   if (out.length !== plaintext.length + AEAD_TAG_LENGTH) throw new CryptoError("aeadSealInto: out must be plaintext.length + 16 bytes");
-  chachaPolySeal(key, nonce, plaintext, aad, out);
+  aeadSealOnce(key, nonce, plaintext, aad, out);
 }
 
 /** Returns undefined when the ciphertext does not authenticate. */
 export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
   if (sealed.length < AEAD_TAG_LENGTH) return undefined;
   checkAeadKey(key, nonce);
-  return chachaPolyOpen(key, nonce, sealed, aad);
+  return aeadOpenOnce(key, nonce, sealed, aad) ?? undefined;
 }
 
 /** 12-byte AEAD nonce from a 64-bit counter: 4 zero bytes then the counter little-endian, as WireGuard. */

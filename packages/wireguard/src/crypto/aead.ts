@@ -1,9 +1,14 @@
-// ChaCha20-Poly1305 (OpenSSL through node:crypto) with WireGuard's nonce
-// layout for handshake messages, and XChaCha20-Poly1305 (Node has none) from
-// @noble/ciphers for the cookie reply. Transport messages do not come here:
-// they use @plug/fastpath's per-keypair OpenSSL contexts (noise/transport.ts). Open functions return null instead of throwing: a failed tag
-// is ordinary network input, not an exceptional condition.
+// ChaCha20-Poly1305 (OpenSSL: one-shot calls into @plug/fastpath's addon for
+// raw keys, node:crypto for KeyObjects) with WireGuard's nonce layout for
+// handshake messages, and XChaCha20-Poly1305 (OpenSSL has none) from
+// @noble/ciphers for the cookie reply. createCipheriv cost ~10-13 us per
+// handshake AEAD here, three per side; the addon call ~2 us. Transport
+// messages do not come here: they use @plug/fastpath's per-keypair OpenSSL
+// contexts (noise/transport.ts). Open functions return null instead of
+// throwing: a failed tag is ordinary network input, not an exceptional
+// condition.
 import { createCipheriv, createDecipheriv, type KeyObject } from "node:crypto";
+import { aeadOpenOnce, aeadSealOnce } from "@plug/fastpath";
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 
 export const TAG_LENGTH = 16;
@@ -41,6 +46,7 @@ export function aeadOpen(key: AeadKey, counter: bigint, sealed: Uint8Array, aad?
 
 /** RFC 8439 ChaCha20-Poly1305 with an arbitrary 12-byte nonce. */
 export function chachaPolySeal(key: AeadKey, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+  if (key instanceof Uint8Array) return aeadSealOnce(key, nonce, plaintext, aad);
   const c = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });
   if (aad !== undefined && aad.length > 0) c.setAAD(aad, { plaintextLength: plaintext.length });
   const body = c.update(plaintext);
@@ -53,6 +59,7 @@ export function chachaPolySeal(key: AeadKey, nonce: Uint8Array, plaintext: Uint8
 
 export function chachaPolyOpen(key: AeadKey, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array | null {
   if (sealed.length < TAG_LENGTH) return null;
+  if (key instanceof Uint8Array) return aeadOpenOnce(key, nonce, sealed, aad);
   const bodyLength = sealed.length - TAG_LENGTH;
   try {
     const d = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });

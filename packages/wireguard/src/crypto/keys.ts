@@ -1,10 +1,12 @@
 // Curve25519 key handling with the exact text encodings `wg` uses:
 // base64 (44 chars, canonical) in files and on the command line, lowercase
-// hex in the UAPI. Public keys are derived with @noble/curves' base-point
-// multiplication, not by exporting Node KeyObjects (JWK export in a loop can
-// deadlock Node 20).
+// hex in the UAPI. Public keys come from OpenSSL's key import in the addon
+// (the same import every DH uses), not from exporting Node KeyObjects (JWK
+// export in a loop can deadlock Node 20), and no longer from @noble/curves:
+// evaluating that module cost plugd ~8 MiB of RSS at start-up for one
+// base-point multiplication per configured private key.
 import { randomBytes } from "node:crypto";
-import { x25519 } from "@noble/curves/ed25519.js";
+import { x25519PrivateKey } from "@plug/fastpath";
 
 export const KEY_LENGTH = 32;
 
@@ -27,7 +29,8 @@ export function generatePresharedKey(random: (n: number) => Uint8Array = randomB
 }
 
 export function publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array {
-  return x25519.getPublicKey(privateKey);
+  if (privateKey.length !== KEY_LENGTH) throw new KeyFormatError("Private key is not 32 bytes");
+  return x25519PrivateKey(privateKey).publicKey;
 }
 
 export function isZeroKey(key: Uint8Array): boolean {
