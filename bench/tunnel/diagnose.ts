@@ -1,0 +1,111 @@
+// Where a packet waits: syscall counts of both daemons (perf's syscall tracepoints, no sampling,
+// so the daemons run at full speed) during an iperf3 TCP run and during a ping run, next to the
+// TCP segments the kernel sent, and each daemon's CPU from /proc. Answers "how many packets per
+// TUN read / UDP batch, how often does the loop wake, how many syscalls does one ping cost".
+// Used for the diagnosis in docs/PERFORMANCE.md.
+//
+//   node --import tsx bench/tunnel/diagnose.ts [--pairs plugd-plugd,go-go] [--seconds 5] [--pings 200]
+import { spawn } from "node:child_process";
+import { Lab, implsUnderTest, requirePrerequisites, vethPair, type Netns, type VethPair } from "../../test/support/netns.js";
+import { argValue, table } from "../lib/stats.js";
+import { daemonPid, pingRtt, sampleProc, startIperfServer, tcp } from "./measure.js";
+
+const SYSCALLS = ["read", "write", "writev", "recvmmsg", "recvmsg", "sendmmsg", "sendmsg", "epoll_wait", "epoll_pwait", "epoll_pwait2", "futex"] as const;
+
+interface Counted {
+  readonly counts: Record<string, number>;
+  readonly cpuS: number;
+}
+
+/** Runs `work` while perf counts the syscalls of `pid` (all threads). */
+async function countSyscalls<T>(pids: readonly number[], work: () => Promise<T>): Promise<{ result: T; per: Counted[] }> {
+  const perfs = pids.map((pid) => {
+    const events = SYSCALLS.map((s) => `syscalls:sys_enter_${s}`).join(",");
+    const child = spawn("perf", ["stat", "-x", ",", "-e", events, "-p", String(pid)], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const done = new Promise<string>((ok) => child.on("close", () => ok(err)));
+    return { child, done, cpu0: sampleProc(pid).cpuS, pid };
+  });
+  await new Promise((ok) => setTimeout(ok, 300)); // perf attaches
+  const result = await work();
+  const per: Counted[] = [];
+  for (const p of perfs) {
+    const cpuS = sampleProc(p.pid).cpuS - p.cpu0;
+    p.child.kill("SIGINT");
+    const text = await p.done;
+    const counts: Record<string, number> = {};
+    for (const line of text.split("\n")) {
+      const f = line.split(",");
+      const ev = f[2]?.replace("syscalls:sys_enter_", "");
+      if (ev !== undefined && f[0] !== undefined && /^\d+$/.test(f[0])) counts[ev] = Number(f[0]);
+    }
+    per.push({ counts, cpuS });
+  }
+  return { result, per };
+}
+
+async function snmp(ns: Netns, proto: "Tcp" | "Udp", field: string): Promise<number> {
+  const out = (await ns.exec("cat", ["/proc/net/snmp"])).stdout.split("\n").filter((l) => l.startsWith(`${proto}:`));
+  const names = out[0]?.split(/\s+/) ?? [];
+  const values = out[1]?.split(/\s+/) ?? [];
+  return Number(values[names.indexOf(field)] ?? Number.NaN);
+}
+
+function rows(label: string, p: VethPair, per: Counted[], units: number, unitName: string): string[][] {
+  return per.map((c, i) => {
+    const side = i === 0 ? "A" : "B";
+    const impl = i === 0 ? p.pair.a : p.pair.b;
+    const n = (s: string): number => c.counts[s] ?? 0;
+    const wakes = n("epoll_wait") + n("epoll_pwait") + n("epoll_pwait2");
+    const per1 = (x: number): string => (units > 0 ? (x / units).toFixed(2) : "-");
+    return [
+      `${label} ${side} (${impl})`,
+      c.cpuS.toFixed(2),
+      per1(wakes),
+      per1(n("read")),
+      per1(n("write") + n("writev")),
+      per1(n("recvmmsg") + n("recvmsg")),
+      per1(n("sendmmsg") + n("sendmsg")),
+      per1(n("futex")),
+      `${units} ${unitName}`,
+    ];
+  });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const seconds = Number(argValue(argv, "--seconds") ?? 5);
+  const pings = Number(argValue(argv, "--pings") ?? 200);
+  const pairs = implsUnderTest(argValue(argv, "--pairs") ?? "plugd-plugd,go-go");
+  requirePrerequisites(["wireguard-go", "plugd"], ["iperf3", "ping", "perf"]);
+  const out: string[][] = [];
+  const notes: string[] = [];
+  for (const pair of pairs) {
+    // One lab per pairing: each uses the namespace names "a" and "b".
+    const lab = await Lab.create();
+    try {
+      const p = await vethPair(lab, { pair });
+      await startIperfServer(lab, p);
+      await p.a.ns.ping(p.b.tunnel4, { count: 3 });
+      const pids = [daemonPid(p.a.iface.daemon.pid), daemonPid(p.b.iface.daemon.pid)];
+      const segs0 = await snmp(p.a.ns, "Tcp", "OutSegs");
+      const t = await countSyscalls(pids, () => tcp(p, 1, seconds));
+      const segs = (await snmp(p.a.ns, "Tcp", "OutSegs")) - segs0;
+      out.push(...rows(`tcp ${pair.label}`, p, t.per, segs, "segs"));
+      notes.push(`${pair.label}: TCP ${t.result.mbps.toFixed(0)} Mbit/s, ${t.result.retransmits} retransmits, ${segs} segments sent by A's TCP`);
+      const r = await countSyscalls(pids, () => pingRtt(p, pings, 0.01));
+      out.push(...rows(`ping ${pair.label}`, p, r.per, r.result.received, "pings"));
+      notes.push(`${pair.label}: ping median ${r.result.medianMs.toFixed(3)} ms, p99 ${r.result.p99Ms.toFixed(3)} ms`);
+    } finally {
+      await lab.close();
+    }
+  }
+  process.stdout.write(`${table(["run / daemon", "CPU s", "wakeups/unit", "read/unit", "write(v)/unit", "recv(m)msg/unit", "send(m)msg/unit", "futex/unit", "units"], out)}\n`);
+  for (const n of notes) process.stdout.write(`${n}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
