@@ -6,6 +6,7 @@
 //
 //   node --import tsx bench/tunnel/diagnose.ts [--pairs plugd-plugd,go-go] [--seconds 5] [--pings 200]
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { Lab, implsUnderTest, requirePrerequisites, vethPair, type Netns, type VethPair } from "../../test/support/netns.js";
 import { argValue, table } from "../lib/stats.js";
 import { daemonPid, pingRtt, sampleProc, startIperfServer, tcp } from "./measure.js";
@@ -15,6 +16,24 @@ const SYSCALLS = ["read", "write", "writev", "recvmmsg", "recvmsg", "sendmmsg", 
 interface Counted {
   readonly counts: Record<string, number>;
   readonly cpuS: number;
+  /** Time the daemon's threads were runnable but waiting for a CPU (schedstat run_delay), s. */
+  readonly waitS: number;
+}
+
+/** [on-CPU s, run-queue wait s] summed over every thread of `pid` (/proc/PID/task/TID/schedstat). */
+function schedstat(pid: number): [number, number] {
+  let run = 0;
+  let wait = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const [r, w] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ").map(Number);
+      run += (r ?? 0) / 1e9;
+      wait += (w ?? 0) / 1e9;
+    } catch {
+      // thread exited meanwhile
+    }
+  }
+  return [run, wait];
 }
 
 /** Runs `work` while perf counts the syscalls of `pid` (all threads). */
@@ -25,13 +44,14 @@ async function countSyscalls<T>(pids: readonly number[], work: () => Promise<T>)
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const done = new Promise<string>((ok) => child.on("close", () => ok(err)));
-    return { child, done, cpu0: sampleProc(pid).cpuS, pid };
+    return { child, done, cpu0: sampleProc(pid).cpuS, wait0: schedstat(pid)[1], pid };
   });
   await new Promise((ok) => setTimeout(ok, 300)); // perf attaches
   const result = await work();
   const per: Counted[] = [];
   for (const p of perfs) {
     const cpuS = sampleProc(p.pid).cpuS - p.cpu0;
+    const waitS = schedstat(p.pid)[1] - p.wait0;
     p.child.kill("SIGINT");
     const text = await p.done;
     const counts: Record<string, number> = {};
@@ -40,7 +60,7 @@ async function countSyscalls<T>(pids: readonly number[], work: () => Promise<T>)
       const ev = f[2]?.replace("syscalls:sys_enter_", "");
       if (ev !== undefined && f[0] !== undefined && /^\d+$/.test(f[0])) counts[ev] = Number(f[0]);
     }
-    per.push({ counts, cpuS });
+    per.push({ counts, cpuS, waitS });
   }
   return { result, per };
 }
@@ -62,6 +82,7 @@ function rows(label: string, p: VethPair, per: Counted[], units: number, unitNam
     return [
       `${label} ${side} (${impl})`,
       c.cpuS.toFixed(2),
+      c.waitS.toFixed(2),
       per1(wakes),
       per1(n("read")),
       per1(n("write") + n("writev")),
@@ -78,6 +99,10 @@ async function main(): Promise<void> {
   const seconds = Number(argValue(argv, "--seconds") ?? 5);
   const pings = Number(argValue(argv, "--pings") ?? 200);
   const pairs = implsUnderTest(argValue(argv, "--pairs") ?? "plugd-plugd,go-go");
+  /** `--record PREFIX`: also `perf record` each daemon during the TCP run into PREFIX-<pair>-<side>.data. */
+  const record = argValue(argv, "--record");
+  const recorders: Promise<void>[] = [];
+  const stopRecorders: (() => void)[] = [];
   requirePrerequisites(["wireguard-go", "plugd"], ["iperf3", "ping", "perf"]);
   const out: string[][] = [];
   const notes: string[] = [];
@@ -89,9 +114,21 @@ async function main(): Promise<void> {
       await startIperfServer(lab, p);
       await p.a.ns.ping(p.b.tunnel4, { count: 3 });
       const pids = [daemonPid(p.a.iface.daemon.pid), daemonPid(p.b.iface.daemon.pid)];
+      if (record !== undefined) {
+        // Where each daemon's CPU goes, kernel included (JIT frames show as one "[unknown]" / perf map
+        // entry per function unless node runs with --perf-basic-prof).
+        for (const [i, pid] of pids.entries()) {
+          const file = `${record}-${pair.label}-${i === 0 ? "A" : "B"}.data`;
+          const rec = spawn("perf", ["record", "-q", "-F", "999", "-o", file, "-p", String(pid)], { stdio: "ignore" });
+          recorders.push(new Promise<void>((ok) => rec.on("close", () => ok())));
+          stopRecorders.push(() => rec.kill("SIGINT"));
+        }
+      }
       const segs0 = await snmp(p.a.ns, "Tcp", "OutSegs");
       const t = await countSyscalls(pids, () => tcp(p, 1, seconds));
       const segs = (await snmp(p.a.ns, "Tcp", "OutSegs")) - segs0;
+      for (const stop of stopRecorders.splice(0)) stop();
+      await Promise.all(recorders.splice(0));
       out.push(...rows(`tcp ${pair.label}`, p, t.per, segs, "segs"));
       notes.push(`${pair.label}: TCP ${t.result.mbps.toFixed(0)} Mbit/s, ${t.result.retransmits} retransmits, ${segs} segments sent by A's TCP`);
       const r = await countSyscalls(pids, () => pingRtt(p, pings, 0.01));
@@ -101,7 +138,7 @@ async function main(): Promise<void> {
       await lab.close();
     }
   }
-  process.stdout.write(`${table(["run / daemon", "CPU s", "wakeups/unit", "read/unit", "write(v)/unit", "recv(m)msg/unit", "send(m)msg/unit", "futex/unit", "units"], out)}\n`);
+  process.stdout.write(`${table(["run / daemon", "CPU s", "runnable, waiting s", "wakeups/unit", "read/unit", "write(v)/unit", "recv(m)msg/unit", "send(m)msg/unit", "futex/unit", "units"], out)}\n`);
   for (const n of notes) process.stdout.write(`${n}\n`);
 }
 

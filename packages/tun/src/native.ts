@@ -19,7 +19,8 @@ export interface NativeBinding {
   close(fd: number): void;
   /** stats = [written, droppedFull, droppedError], updated in place. */
   write(fd: number, packets: readonly Uint8Array[], stats: Float64Array): number;
-  startPoll(fd: number, onPackets: (packets: Buffer[]) => void, onError: (err: NativeError) => void): PollHandle;
+  /** Each turn's packets arrive back to back in one Buffer; packet i is lengths[i] bytes long. */
+  startPoll(fd: number, lengths: Uint32Array, onPackets: (packets: Buffer, count: number) => void, onError: (err: NativeError) => void): PollHandle;
   stopPoll(handle: PollHandle): void;
   setMtu(name: string, mtu: number): void;
   getMtu(name: string): number;

@@ -1,8 +1,12 @@
 // Opening a Linux TUN device (IFF_TUN | IFF_NO_PI, non-blocking) and the
 // TunDevice the WireGuard device drives. Reads arrive in batches from the
-// addon's event-loop poll; writes are one write() per packet and never block.
+// addon's event-loop poll (one Buffer per batch, each packet a view into it);
+// writes are one write() per packet and never block.
 import { isNativeError, native, type PollHandle } from "./native.js";
 import { TunError, type TunDevice } from "./types.js";
+
+/** The addon reads at most this many packets per event-loop turn (MAX_PACKETS_PER_TURN in tun.c). */
+const MAX_PACKETS_PER_BATCH = 128;
 
 /** Linux IFNAMSIZ is 16 including the terminating NUL. */
 export const MAX_INTERFACE_NAME_LENGTH = 15;
@@ -81,6 +85,8 @@ class NativeTunDevice implements LinuxTunDevice {
   private closedWriteDrops = 0;
   // [written, droppedFull, droppedError], updated in place by the addon.
   private readonly txStats = new Float64Array(3);
+  // Packet lengths of the batch being delivered, written by the addon.
+  private readonly rxLengths = new Uint32Array(MAX_PACKETS_PER_BATCH);
 
   constructor(fd: number, name: string) {
     this.fd = fd;
@@ -96,7 +102,7 @@ class NativeTunDevice implements LinuxTunDevice {
     // Polling starts with the first handler so no packet is read and lost
     // before anyone listens.
     if (this.poll === undefined && !this.isClosed && !this.failed) {
-      this.poll = native().startPoll(this.fd, (packets) => this.deliver(packets), (err) => this.fail(err));
+      this.poll = native().startPoll(this.fd, this.rxLengths, (slab, count) => this.deliver(slab, count), (err) => this.fail(err));
     }
   }
 
@@ -136,8 +142,17 @@ class NativeTunDevice implements LinuxTunDevice {
     };
   }
 
-  private deliver(packets: Buffer[]): void {
-    this.rxPackets += packets.length;
+  private deliver(slab: Buffer, count: number): void {
+    // Views share the batch's one allocation; whoever keeps a packet keeps the batch alive.
+    const lengths = this.rxLengths;
+    const packets = new Array<Buffer>(count);
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const end = offset + (lengths[i] ?? 0);
+      packets[i] = slab.subarray(offset, end);
+      offset = end;
+    }
+    this.rxPackets += count;
     this.rxBatches++;
     this.packetHandler?.(packets);
   }

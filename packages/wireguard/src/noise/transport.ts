@@ -16,6 +16,11 @@ export function paddedLength(length: number, mtu: number): number {
   return length + (padded - last);
 }
 
+/** Bytes of the type-4 message that carries `plaintextLength` bytes (header, padded body, tag). */
+export function transportMessageLength(plaintextLength: number, mtu: number): number {
+  return TRANSPORT_HEADER_LENGTH + paddedLength(plaintextLength, mtu) + TAG_LENGTH;
+}
+
 /** Builds a complete type-4 message; the plaintext is padded with zeros first. */
 export function sealTransport(
   sealer: AeadHandle,
@@ -24,17 +29,32 @@ export function sealTransport(
   plaintext: Uint8Array,
   mtu: number,
 ): Uint8Array {
-  const padded = paddedLength(plaintext.length, mtu);
-  // One allocation for the whole datagram: header, padded plaintext (encrypted in place), tag.
-  const out = new Uint8Array(TRANSPORT_HEADER_LENGTH + padded + TAG_LENGTH);
-  const v = new DataView(out.buffer);
+  const out = new Uint8Array(transportMessageLength(plaintext.length, mtu));
+  sealTransportInto(sealer, receiverIndex, counter, plaintext, out, new DataView(out.buffer));
+  return out;
+}
+
+/**
+ * sealTransport into `out`, which must be zeroed and exactly
+ * transportMessageLength(plaintext.length, mtu) bytes; `view` is a DataView of
+ * out.buffer (one per batch: the send path carves a whole batch of messages
+ * out of one allocation instead of allocating each).
+ */
+export function sealTransportInto(
+  sealer: AeadHandle,
+  receiverIndex: number,
+  counter: bigint,
+  plaintext: Uint8Array,
+  out: Uint8Array,
+  view: DataView,
+): void {
+  const at = out.byteOffset;
   out[0] = MessageType.Transport;
-  v.setUint32(4, receiverIndex, true);
-  v.setBigUint64(8, counter, true);
+  view.setUint32(at + 4, receiverIndex, true);
+  view.setBigUint64(at + 8, counter, true);
   out.set(plaintext, TRANSPORT_HEADER_LENGTH);
   // The nonce is the counter just written at bytes 8..16.
-  sealTransportInPlace(sealer, out, padded);
-  return out;
+  sealTransportInPlace(sealer, out, out.length - TRANSPORT_HEADER_LENGTH - TAG_LENGTH);
 }
 
 /**
