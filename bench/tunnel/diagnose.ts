@@ -11,7 +11,7 @@ import { Lab, implsUnderTest, requirePrerequisites, vethPair, type Netns, type V
 import { argValue, table } from "../lib/stats.js";
 import { daemonPid, pingRtt, sampleProc, startIperfServer, tcp } from "./measure.js";
 
-const SYSCALLS = ["read", "write", "writev", "recvmmsg", "recvmsg", "sendmmsg", "sendmsg", "epoll_wait", "epoll_pwait", "epoll_pwait2", "futex"] as const;
+const SYSCALLS = ["read", "readv", "write", "writev", "recvmmsg", "recvmsg", "sendmmsg", "sendmsg", "epoll_wait", "epoll_pwait", "epoll_pwait2", "futex"] as const;
 
 interface Counted {
   readonly counts: Record<string, number>;
@@ -84,7 +84,7 @@ function rows(label: string, p: VethPair, per: Counted[], units: number, unitNam
       c.cpuS.toFixed(2),
       c.waitS.toFixed(2),
       per1(wakes),
-      per1(n("read")),
+      per1(n("read") + n("readv")),
       per1(n("write") + n("writev")),
       per1(n("recvmmsg") + n("recvmsg")),
       per1(n("sendmmsg") + n("sendmsg")),
@@ -101,6 +101,8 @@ async function main(): Promise<void> {
   const pairs = implsUnderTest(argValue(argv, "--pairs") ?? "plugd-plugd,go-go");
   /** `--record PREFIX`: also `perf record` each daemon during the TCP run into PREFIX-<pair>-<side>.data. */
   const record = argValue(argv, "--record");
+  /** `--trace PREFIX`: `perf trace` B's syscalls during the ping run into PREFIX-<pair>-B.txt. */
+  const trace = argValue(argv, "--trace");
   const recorders: Promise<void>[] = [];
   const stopRecorders: (() => void)[] = [];
   requirePrerequisites(["wireguard-go", "plugd"], ["iperf3", "ping", "perf"]);
@@ -131,7 +133,18 @@ async function main(): Promise<void> {
       await Promise.all(recorders.splice(0));
       out.push(...rows(`tcp ${pair.label}`, p, t.per, segs, "segs"));
       notes.push(`${pair.label}: TCP ${t.result.mbps.toFixed(0)} Mbit/s, ${t.result.retransmits} retransmits, ${segs} segments sent by A's TCP`);
+      let tracer: Promise<void> | undefined;
+      if (trace !== undefined) {
+        // Timestamped syscalls of B (it answers the pings): what a ping waits for inside one daemon.
+        const file = `${trace}-${pair.label}-B.txt`;
+        const t = spawn("perf", ["trace", "-o", file, "-p", String(pids[1]), "-e", "epoll_wait,epoll_pwait,read,readv,write,writev,recvmmsg,sendmmsg,recvmsg,sendmsg,futex"], { stdio: "ignore" });
+        tracer = new Promise<void>((ok) => t.on("close", () => ok()));
+        stopRecorders.push(() => t.kill("SIGINT"));
+        await new Promise((ok) => setTimeout(ok, 500));
+      }
       const r = await countSyscalls(pids, () => pingRtt(p, pings, 0.01));
+      for (const stop of stopRecorders.splice(0)) stop();
+      await tracer;
       out.push(...rows(`ping ${pair.label}`, p, r.per, r.result.received, "pings"));
       notes.push(`${pair.label}: ping median ${r.result.medianMs.toFixed(3)} ms, p99 ${r.result.p99Ms.toFixed(3)} ms`);
     } finally {

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <node_api.h>
@@ -55,7 +57,7 @@ static int get_string_arg(napi_env env, napi_value v, char *buf, size_t size, si
 }
 
 // ---------------------------------------------------------------------------
-// open(name) -> [fd, actualName]
+// open(name) -> [fd, actualName, vnet]
 
 static napi_value tun_open(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -74,24 +76,43 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
 
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  // IFF_VNET_HDR: every frame carries a virtio_net_hdr, which is what lets a
+  // write hand the kernel a run of TCP segments as one GSO packet (see
+  // tun_write). No TUNSETOFFLOAD: the kernel still segments and checksums
+  // everything it sends us, so reads stay plain IP packets.
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
   memcpy(ifr.ifr_name, name, len);
+  int vnet = 1;
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     int err = errno;
+    // A kernel (or an existing persistent device) without vnet headers: plain frames.
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    vnet = 0;
+    if (err != EINVAL || ioctl(fd, TUNSETIFF, &ifr) < 0) {
+      if (err == EINVAL) err = errno;
+      close(fd);
+      return throw_errno(env, "TUNSETIFF", err);
+    }
+  }
+  int hdr_size = (int)sizeof(struct virtio_net_hdr);
+  if (vnet && ioctl(fd, TUNSETVNETHDRSZ, &hdr_size) < 0) {
+    int err = errno;
     close(fd);
-    return throw_errno(env, "TUNSETIFF", err);
+    return throw_errno(env, "TUNSETVNETHDRSZ", err);
   }
 
-  napi_value result, fdv, namev;
-  CHECK(env, napi_create_array_with_length(env, 2, &result));
+  napi_value result, fdv, namev, vnetv;
+  CHECK(env, napi_create_array_with_length(env, 3, &result));
   CHECK(env, napi_create_int32(env, fd, &fdv));
   CHECK(env, napi_create_string_utf8(env, ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ), &namev));
+  CHECK(env, napi_get_boolean(env, vnet, &vnetv));
   CHECK(env, napi_set_element(env, result, 0, fdv));
   CHECK(env, napi_set_element(env, result, 1, namev));
+  CHECK(env, napi_set_element(env, result, 2, vnetv));
   return result;
 }
 
-// adopt(fd) -> actualName: takes over an inherited TUN fd (wireguard-go's
+// adopt(fd) -> [actualName, vnet]: takes over an inherited TUN fd (wireguard-go's
 // WG_TUN_FD pattern), checking it really is an IFF_TUN | IFF_NO_PI device so
 // every read is exactly one IP packet, and making it non-blocking.
 static napi_value tun_adopt(napi_env env, napi_callback_info info) {
@@ -113,9 +134,22 @@ static napi_value tun_adopt(napi_env env, napi_callback_info info) {
   if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) return throw_errno(env, "fcntl O_NONBLOCK", errno);
   int fdfl = fcntl(fd, F_GETFD);
   if (fdfl < 0 || fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) < 0) return throw_errno(env, "fcntl FD_CLOEXEC", errno);
-  napi_value namev;
+  int vnet = (ifr.ifr_flags & IFF_VNET_HDR) != 0;
+  if (vnet) {
+    // Whoever opened it may have chosen another header size or offloads
+    // (GSO reads); make its frames what this file expects.
+    int hdr_size = (int)sizeof(struct virtio_net_hdr);
+    unsigned int offloads = 0;
+    if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_size) < 0) return throw_errno(env, "TUNSETVNETHDRSZ", errno);
+    if (ioctl(fd, TUNSETOFFLOAD, offloads) < 0) return throw_errno(env, "TUNSETOFFLOAD", errno);
+  }
+  napi_value result, namev, vnetv;
+  CHECK(env, napi_create_array_with_length(env, 2, &result));
   CHECK(env, napi_create_string_utf8(env, ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ), &namev));
-  return namev;
+  CHECK(env, napi_get_boolean(env, vnet, &vnetv));
+  CHECK(env, napi_set_element(env, result, 0, namev));
+  CHECK(env, napi_set_element(env, result, 1, vnetv));
+  return result;
 }
 
 // close(fd): EBADF is ignored so a double close from JS is harmless.
@@ -133,18 +167,124 @@ static napi_value tun_close(napi_env env, napi_callback_info info) {
 }
 
 // ---------------------------------------------------------------------------
-// write(fd, packets, stats) -> written
-// stats is a Float64Array [written, droppedEagain, droppedError] updated in
+// write(fd, packets, stats, mode) -> written
+// stats is a Float64Array [written, droppedEagain, droppedError, superPackets,
+// segmentsCoalesced] (the last two only when it has 5 entries) updated in
 // place, so the hot path allocates no result object.
+// mode 0: plain frames (no vnet header); 1: a zero vnet header before every
+// packet; 2: as 1, and runs of consecutive TCP segments of one flow go to the
+// kernel as one GSO packet.
+//
+// Why coalesce: a TUN write runs the kernel's whole receive path (IP, TCP,
+// the socket, the ACK) inside the write() call, once per packet. A run of
+// segments handed over as one TCP GSO packet (what GRO would have built on a
+// NIC) costs one write and one pass through TCP, which is what newer
+// wireguard-go does too. Only plain runs qualify (see seg_append): same
+// addresses, ports, ACK, window, TCP options and IP header fields,
+// consecutive sequence numbers, ACK or ACK|PSH only, equal sizes but a
+// shorter last one, PSH only on the last. The segments' own checksums are not
+// re-verified: they were authenticated by the tunnel's AEAD, and kernel
+// WireGuard likewise marks decrypted packets CHECKSUM_UNNECESSARY.
+
+#define WRITE_WINDOW 1024
+#define MAX_COALESCE 64
+#define TCP_FIN 0x01
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+
+typedef struct {
+  uint8_t *p;
+  size_t len;
+  size_t iphl;   // 0: not a TCP segment that may be coalesced
+  size_t thl;
+  size_t plen;   // payload bytes
+  uint32_t seq;
+  uint8_t flags;
+} seg_t;
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static uint32_t be32(const uint8_t *p) {
+  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+static void seg_parse(seg_t *s) {
+  const uint8_t *p = s->p;
+  size_t len = s->len;
+  s->iphl = 0;
+  size_t iphl;
+  if (len >= 20 && p[0] == 0x45) {
+    // No options, not a fragment (DF may be set), TCP, length exact.
+    if ((be16(p + 6) & 0x3fff) != 0 || p[9] != 6 || be16(p + 2) != len) return;
+    iphl = 20;
+  } else if (len >= 40 && (p[0] >> 4) == 6) {
+    // TCP right after the fixed header (no extension headers).
+    if (p[6] != 6 || (size_t)be16(p + 4) + 40 != len) return;
+    iphl = 40;
+  } else {
+    return;
+  }
+  if (len < iphl + 20) return;
+  size_t thl = (size_t)(p[iphl + 12] >> 4) * 4;
+  uint8_t flags = p[iphl + 13];
+  if (thl < 20 || iphl + thl >= len) return;  // no payload: nothing to coalesce
+  if ((flags & ~(TCP_ACK | TCP_PSH)) != 0 || (flags & TCP_ACK) == 0) return;
+  s->thl = thl;
+  s->plen = len - iphl - thl;
+  s->seq = be32(p + iphl + 4);
+  s->flags = flags;
+  s->iphl = iphl;
+}
+
+// Whether `next` can follow `prev` in the run that `first` starts.
+static int seg_append(const seg_t *first, const seg_t *prev, const seg_t *next, size_t total) {
+  if (next->iphl != first->iphl || next->thl != first->thl) return 0;
+  if (prev->plen != first->plen || (prev->flags & TCP_PSH)) return 0;  // a short or PSH segment ends a run
+  if (next->plen > first->plen || next->seq != prev->seq + (uint32_t)prev->plen) return 0;
+  if (total + next->plen > 65535) return 0;
+  const uint8_t *a = first->p, *b = next->p;
+  size_t ip = first->iphl;
+  if (ip == 20) {
+    // TOS (with ECN), DF, TTL, addresses.
+    if (a[1] != b[1] || (a[6] & 0x40) != (b[6] & 0x40) || a[8] != b[8] || memcmp(a + 12, b + 12, 8) != 0) return 0;
+  } else {
+    // Version, traffic class, flow label; hop limit; addresses.
+    if (memcmp(a, b, 4) != 0 || a[7] != b[7] || memcmp(a + 8, b + 8, 32) != 0) return 0;
+  }
+  // Ports; ACK number; window, and the options (timestamps must match).
+  if (memcmp(a + ip, b + ip, 4) != 0 || memcmp(a + ip + 8, b + ip + 8, 4) != 0 || memcmp(a + ip + 14, b + ip + 14, 2) != 0) return 0;
+  if (memcmp(a + ip + 20, b + ip + 20, first->thl - 20) != 0) return 0;
+  return 1;
+}
+
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t sum) {
+  for (size_t i = 0; i + 1 < n; i += 2) sum += be16(p + i);
+  if (n & 1) sum += (uint32_t)p[n - 1] << 8;
+  return sum;
+}
+static uint16_t fold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)sum;
+}
+
+// Writes iov, retrying EINTR; 0, or the errno.
+static int write_frame(int fd, struct iovec *iov, int iovcnt) {
+  ssize_t r;
+  do {
+    r = writev(fd, iov, iovcnt);
+  } while (r < 0 && errno == EINTR);
+  return r >= 0 ? 0 : errno;
+}
 
 static napi_value tun_write(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
+  int32_t mode = 0;
   bool is_array = false;
-  if (argc < 3 || !get_int32_arg(env, argv[0], &fd) || napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array) {
-    napi_throw_type_error(env, "EINVAL", "write(fd, packets, stats): bad arguments");
+  if (argc < 3 || !get_int32_arg(env, argv[0], &fd) || napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array ||
+      (argc >= 4 && !get_int32_arg(env, argv[3], &mode))) {
+    napi_throw_type_error(env, "EINVAL", "write(fd, packets, stats, mode): bad arguments");
     return NULL;
   }
   napi_typedarray_type stype;
@@ -159,32 +299,114 @@ static napi_value tun_write(napi_env env, napi_callback_info info) {
 
   uint32_t count = 0;
   CHECK(env, napi_get_array_length(env, argv[1], &count));
+  static _Thread_local seg_t segs[WRITE_WINDOW];
+  static _Thread_local struct iovec iov[MAX_COALESCE + 1];
+  struct virtio_net_hdr zero_hdr;
+  memset(&zero_hdr, 0, sizeof zero_hdr);
+  uint8_t head[sizeof(struct virtio_net_hdr) + 40 + 60];
   uint32_t written = 0;
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value item;
-    CHECK(env, napi_get_element(env, argv[1], i, &item));
-    napi_typedarray_type type;
-    size_t length = 0;
-    void *data = NULL;
-    if (napi_get_typedarray_info(env, item, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
-      napi_throw_type_error(env, "EINVAL", "write: every packet must be a Uint8Array");
-      return NULL;
+  uint32_t base = 0;
+  while (base < count) {
+    uint32_t n = count - base < WRITE_WINDOW ? count - base : WRITE_WINDOW;
+    // Validate the whole window before writing any of it.
+    for (uint32_t k = 0; k < n; k++) {
+      napi_value item;
+      CHECK(env, napi_get_element(env, argv[1], base + k, &item));
+      napi_typedarray_type type;
+      size_t length = 0;
+      void *data = NULL;
+      if (napi_get_typedarray_info(env, item, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+        napi_throw_type_error(env, "EINVAL", "write: every packet must be a Uint8Array");
+        return NULL;
+      }
+      segs[k].p = (uint8_t *)data;
+      segs[k].len = length;
+      segs[k].iphl = 0;
+      if (mode == 2) seg_parse(&segs[k]);
     }
-    ssize_t r;
-    do {
-      r = write(fd, data, length);
-    } while (r < 0 && errno == EINTR);
-    if (r >= 0) {
-      written++;
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      // The kernel's queue is full: a router drops rather than blocks, and
-      // the rest of this batch would meet the same full queue.
-      stats[1] += (double)(count - i);
-      break;
-    } else {
-      // e.g. EINVAL for a frame that is not an IP packet: drop this one only.
-      stats[2] += 1;
+    uint32_t k = 0;
+    while (k < n) {
+      seg_t *first = &segs[k];
+      uint32_t run = 1;
+      size_t total = first->iphl ? first->iphl + first->thl + first->plen : 0;
+      if (first->iphl) {
+        while (k + run < n && run < MAX_COALESCE && seg_append(first, &segs[k + run - 1], &segs[k + run], total)) {
+          total += segs[k + run].plen;
+          run++;
+        }
+      }
+      int err;
+      if (run == 1) {
+        iov[0].iov_base = &zero_hdr;
+        iov[0].iov_len = sizeof zero_hdr;
+        iov[1].iov_base = first->p;
+        iov[1].iov_len = first->len;
+        err = mode == 0 ? write_frame(fd, iov + 1, 1) : write_frame(fd, iov, 2);
+      } else {
+        // One GSO packet: the first segment's headers, patched, then every payload.
+        size_t ip = first->iphl, hl = first->iphl + first->thl;
+        struct virtio_net_hdr *vh = (struct virtio_net_hdr *)head;
+        uint8_t *h = head + sizeof *vh;
+        memset(vh, 0, sizeof *vh);
+        memcpy(h, first->p, hl);
+        const seg_t *last = &segs[k + run - 1];
+        h[ip + 13] = (uint8_t)(first->flags | (last->flags & TCP_PSH));
+        uint32_t tcp_len = (uint32_t)(total - ip);
+        uint32_t pseudo;
+        if (ip == 20) {
+          h[2] = (uint8_t)(total >> 8);
+          h[3] = (uint8_t)total;
+          h[10] = h[11] = 0;
+          uint16_t c = (uint16_t)~fold(sum16(h, 20, 0));
+          h[10] = (uint8_t)(c >> 8);
+          h[11] = (uint8_t)c;
+          pseudo = sum16(h + 12, 8, 6 + tcp_len);
+          vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+        } else {
+          h[4] = (uint8_t)(tcp_len >> 8);
+          h[5] = (uint8_t)tcp_len;
+          pseudo = sum16(h + 8, 32, 6 + (tcp_len >> 16) + (tcp_len & 0xffff));
+          vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+        }
+        // CHECKSUM_PARTIAL: the field holds the pseudo-header sum; the kernel
+        // (or the device it forwards to) completes it per segment.
+        uint16_t partial = fold(pseudo);
+        h[ip + 16] = (uint8_t)(partial >> 8);
+        h[ip + 17] = (uint8_t)partial;
+        vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        vh->hdr_len = (uint16_t)hl;
+        vh->gso_size = (uint16_t)first->plen;
+        vh->csum_start = (uint16_t)ip;
+        vh->csum_offset = 16;
+        iov[0].iov_base = head;
+        iov[0].iov_len = sizeof *vh + hl;
+        for (uint32_t j = 0; j < run; j++) {
+          iov[j + 1].iov_base = segs[k + j].p + hl;
+          iov[j + 1].iov_len = segs[k + j].plen;
+        }
+        err = write_frame(fd, iov, (int)run + 1);
+        if (err == 0 && slen >= 5) {
+          stats[3] += 1;
+          stats[4] += run;
+        }
+      }
+      if (err == 0) {
+        written += run;
+      } else if (err == EAGAIN || err == EWOULDBLOCK) {
+        // The kernel's queue is full: a router drops rather than blocks, and
+        // the rest of this batch would meet the same full queue.
+        stats[1] += (double)(count - (base + k));
+        stats[0] += (double)written;
+        napi_value result;
+        CHECK(env, napi_create_uint32(env, written, &result));
+        return result;
+      } else {
+        // e.g. EINVAL for a frame that is not an IP packet: drop this one only.
+        stats[2] += run;
+      }
+      k += run;
     }
+    base += n;
   }
   stats[0] += (double)written;
   napi_value result;
@@ -211,6 +433,7 @@ struct poller {
   napi_ref on_error;
   napi_ref lengths_ref;  // keeps the Uint32Array `lengths` points into alive
   uint32_t *lengths;
+  int vnet;  // frames start with a virtio_net_hdr (always zero here: no offloads)
   napi_async_context async_ctx;
   napi_async_cleanup_hook_handle cleanup;
   poll_box_t *box;
@@ -313,13 +536,16 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
   // Even on a poll error, read: the read's errno says what happened (EBADFD
   // once the interface is deleted), and queued packets still get delivered.
   while (n < MAX_PACKETS_PER_TURN && SLAB_SIZE - used >= MAX_FRAME) {
-    ssize_t r = read(p->fd, p->slab + used, MAX_FRAME);
+    struct virtio_net_hdr vh;
+    struct iovec iov[2] = {{&vh, sizeof vh}, {p->slab + used, MAX_FRAME}};
+    ssize_t r = p->vnet ? readv(p->fd, iov, 2) : read(p->fd, p->slab + used, MAX_FRAME);
     if (r < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) fatal = errno;
       break;
     }
-    if (r == 0) break;
+    if (p->vnet) r -= (ssize_t)sizeof vh;
+    if (r <= 0) break;
     p->lengths[n++] = (uint32_t)r;
     used += (size_t)r;
   }
@@ -346,10 +572,11 @@ static void box_finalize(napi_env env, void *data, void *hint) {
 }
 
 static napi_value tun_start_poll(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
+  bool vnet = false;
   napi_valuetype t1 = napi_undefined, t2 = napi_undefined;
   napi_typedarray_type ltype = napi_uint8_array;
   size_t llen = 0;
@@ -358,10 +585,11 @@ static napi_value tun_start_poll(napi_env env, napi_callback_info info) {
     napi_typeof(env, argv[2], &t1);
     napi_typeof(env, argv[3], &t2);
   }
-  if (argc < 4 || !get_int32_arg(env, argv[0], &fd) || t1 != napi_function || t2 != napi_function ||
+  if (argc < 5 || !get_int32_arg(env, argv[0], &fd) || t1 != napi_function || t2 != napi_function ||
+      napi_get_value_bool(env, argv[4], &vnet) != napi_ok ||
       napi_get_typedarray_info(env, argv[1], &ltype, &llen, &ldata, NULL, NULL) != napi_ok || ltype != napi_uint32_array ||
       llen < MAX_PACKETS_PER_TURN) {
-    napi_throw_type_error(env, "EINVAL", "startPoll(fd, lengths: Uint32Array(128), onPackets, onError): bad arguments");
+    napi_throw_type_error(env, "EINVAL", "startPoll(fd, lengths: Uint32Array(128), onPackets, onError, vnet): bad arguments");
     return NULL;
   }
   uv_loop_t *loop = NULL;
@@ -389,6 +617,7 @@ static napi_value tun_start_poll(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "plug:tun", NAPI_AUTO_LENGTH, &resource_name);
   napi_async_init(env, NULL, resource_name, &p->async_ctx);
   p->lengths = (uint32_t *)ldata;
+  p->vnet = vnet;
   napi_create_reference(env, argv[1], 1, &p->lengths_ref);
   napi_create_reference(env, argv[2], 1, &p->on_packets);
   napi_create_reference(env, argv[3], 1, &p->on_error);

@@ -1,7 +1,8 @@
 // Opening a Linux TUN device (IFF_TUN | IFF_NO_PI, non-blocking) and the
 // TunDevice the WireGuard device drives. Reads arrive in batches from the
 // addon's event-loop poll (one Buffer per batch, each packet a view into it);
-// writes are one write() per packet and never block.
+// writes never block, and a run of TCP segments of one flow is written as one
+// GSO packet where the device has vnet headers (see write() in tun.c).
 import { isNativeError, native, type PollHandle } from "./native.js";
 import { TunError, type TunDevice } from "./types.js";
 
@@ -21,7 +22,14 @@ export interface TunStats {
   readonly txDroppedFull: number;
   /** Dropped because the kernel refused the frame (e.g. not an IP packet) or the device was closed. */
   readonly txDroppedError: number;
+  /** GSO packets written, each a run of TCP segments of one flow (counted in txPackets one by one). */
+  readonly txCoalesced: number;
+  /** Segments that went out inside those GSO packets. */
+  readonly txCoalescedSegments: number;
 }
+
+/** PLUG_TUN_GRO=0 writes every packet on its own (to measure what coalescing gains). */
+const COALESCE_DEFAULT = process.env["PLUG_TUN_GRO"] !== "0";
 
 export interface LinuxTunDevice extends TunDevice {
   stats(): TunStats;
@@ -83,14 +91,20 @@ class NativeTunDevice implements LinuxTunDevice {
   private rxPackets = 0;
   private rxBatches = 0;
   private closedWriteDrops = 0;
-  // [written, droppedFull, droppedError], updated in place by the addon.
-  private readonly txStats = new Float64Array(3);
+  // [written, droppedFull, droppedError, superPackets, segmentsCoalesced], updated in place by the addon.
+  private readonly txStats = new Float64Array(5);
+  private readonly writeMode: 0 | 1 | 2;
   // Packet lengths of the batch being delivered, written by the addon.
   private readonly rxLengths = new Uint32Array(MAX_PACKETS_PER_BATCH);
 
-  constructor(fd: number, name: string) {
+  constructor(
+    fd: number,
+    name: string,
+    private readonly vnet: boolean,
+  ) {
     this.fd = fd;
     this.name = name;
+    this.writeMode = !vnet ? 0 : COALESCE_DEFAULT ? 2 : 1;
   }
 
   get closed(): boolean {
@@ -102,7 +116,7 @@ class NativeTunDevice implements LinuxTunDevice {
     // Polling starts with the first handler so no packet is read and lost
     // before anyone listens.
     if (this.poll === undefined && !this.isClosed && !this.failed) {
-      this.poll = native().startPoll(this.fd, this.rxLengths, (slab, count) => this.deliver(slab, count), (err) => this.fail(err));
+      this.poll = native().startPoll(this.fd, this.rxLengths, (slab, count) => this.deliver(slab, count), (err) => this.fail(err), this.vnet);
     }
   }
 
@@ -121,7 +135,7 @@ class NativeTunDevice implements LinuxTunDevice {
       this.closedWriteDrops += packets.length;
       return 0;
     }
-    return native().write(this.fd, packets, this.txStats);
+    return native().write(this.fd, packets, this.txStats, this.writeMode);
   }
 
   close(): void {
@@ -139,6 +153,8 @@ class NativeTunDevice implements LinuxTunDevice {
       txPackets: this.txStats[0] ?? 0,
       txDroppedFull: this.txStats[1] ?? 0,
       txDroppedError: (this.txStats[2] ?? 0) + this.closedWriteDrops,
+      txCoalesced: this.txStats[3] ?? 0,
+      txCoalescedSegments: this.txStats[4] ?? 0,
     };
   }
 
@@ -175,14 +191,14 @@ class NativeTunDevice implements LinuxTunDevice {
  */
 export function openTun(name: string): LinuxTunDevice {
   validateInterfaceName(name);
-  let opened: [number, string];
+  let opened: [number, string, boolean];
   try {
     opened = native().open(name);
   } catch (err) {
     if (err instanceof TunError) throw err;
     throw openError(name, err);
   }
-  return new NativeTunDevice(opened[0], opened[1]);
+  return new NativeTunDevice(opened[0], opened[1], opened[2]);
 }
 
 /**
@@ -192,9 +208,9 @@ export function openTun(name: string): LinuxTunDevice {
  */
 export function openTunFd(fd: number): LinuxTunDevice {
   if (!Number.isInteger(fd) || fd < 0) throw new TunError(`invalid file descriptor ${fd}`, "EBADF");
-  let name: string;
+  let adopted: [string, boolean];
   try {
-    name = native().adopt(fd);
+    adopted = native().adopt(fd);
   } catch (err) {
     if (err instanceof TunError || !isNativeError(err)) throw err;
     const why =
@@ -203,5 +219,5 @@ export function openTunFd(fd: number): LinuxTunDevice {
         : err.message;
     throw new TunError(`cannot use fd ${fd} as a TUN device: ${why}`, err.code);
   }
-  return new NativeTunDevice(fd, name);
+  return new NativeTunDevice(fd, adopted[0], adopted[1]);
 }
