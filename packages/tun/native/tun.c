@@ -38,7 +38,14 @@
 // Buffer (one allocation per turn, not per packet: per-packet Buffers were
 // ~10 % of a sending daemon's CPU in malloc/free). A read only starts with a
 // whole MAX_FRAME free, so 128 full-MTU packets fit and nothing truncates.
-#define SLAB_SIZE (MAX_PACKETS_PER_TURN * 2048 + MAX_FRAME)
+// With TSO (see tun_open) one read can be a TCP super-packet that becomes up
+// to MAX_GSO_SEGMENTS packets, each with its own copy of the headers.
+#define MAX_GSO_SEGMENTS 256
+#define MAX_HEADERS (60 + 60)
+#define SLAB_SIZE (MAX_PACKETS_PER_TURN * 2048 + MAX_FRAME + MAX_GSO_SEGMENTS * MAX_HEADERS)
+// Packets one turn can deliver (the JS lengths array): a read starts only
+// while a whole super-packet's worth of entries is free.
+#define MAX_DELIVERED (MAX_PACKETS_PER_TURN + 2 * MAX_GSO_SEGMENTS)
 
 #define CHECK(env, call)                                                  \
   do {                                                                    \
@@ -57,16 +64,18 @@ static int get_string_arg(napi_env env, napi_value v, char *buf, size_t size, si
 }
 
 // ---------------------------------------------------------------------------
-// open(name) -> [fd, actualName, vnet]
+// open(name, tso) -> [fd, actualName, vnet]
 
 static napi_value tun_open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char name[64];
   size_t len = 0;
-  if (argc < 1 || !get_string_arg(env, argv[0], name, sizeof name, &len)) {
-    napi_throw_type_error(env, "EINVAL", "open(name): name must be a string");
+  bool tso = false;
+  if (argc < 1 || !get_string_arg(env, argv[0], name, sizeof name, &len) ||
+      (argc >= 2 && napi_get_value_bool(env, argv[1], &tso) != napi_ok)) {
+    napi_throw_type_error(env, "EINVAL", "open(name, tso): name must be a string");
     return NULL;
   }
   if (len == 0 || len >= IFNAMSIZ) return throw_errno(env, "TUNSETIFF", ENAMETOOLONG);
@@ -99,6 +108,14 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
     int err = errno;
     close(fd);
     return throw_errno(env, "TUNSETVNETHDRSZ", err);
+  }
+  // TSO: the kernel may hand us TCP super-packets (up to 64 KB, cut up in
+  // on_poll) and packets whose checksum is left to us, instead of segmenting
+  // and checksumming in the sender's TCP stack one MTU at a time.
+  if (vnet && tso && ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "TUNSETOFFLOAD", err);
   }
 
   napi_value result, fdv, namev, vnetv;
@@ -433,7 +450,10 @@ struct poller {
   napi_ref on_error;
   napi_ref lengths_ref;  // keeps the Uint32Array `lengths` points into alive
   uint32_t *lengths;
-  int vnet;  // frames start with a virtio_net_hdr (always zero here: no offloads)
+  int vnet;  // frames start with a virtio_net_hdr
+  napi_ref rx_stats_ref;
+  double *rx_stats;  // [superPackets, segmentsFromThem, droppedMalformed]
+  unsigned char frame[MAX_FRAME];  // a super-packet, before it is cut into the slab
   napi_async_context async_ctx;
   napi_async_cleanup_hook_handle cleanup;
   poll_box_t *box;
@@ -462,6 +482,7 @@ static void poller_stop(poller_t *p) {
   napi_delete_reference(p->env, p->on_packets);
   napi_delete_reference(p->env, p->on_error);
   napi_delete_reference(p->env, p->lengths_ref);
+  napi_delete_reference(p->env, p->rx_stats_ref);
   napi_async_destroy(p->env, p->async_ctx);
   napi_remove_async_cleanup_hook(p->cleanup);
   uv_close((uv_handle_t *)&p->handle, poller_free_after_close);
@@ -522,6 +543,81 @@ static void report_fatal(poller_t *p, napi_value error) {
   if (ctx != NULL) napi_async_destroy(p->env, ctx);
 }
 
+static void put16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+// NEEDS_CSUM on a single packet: the field at start+offset holds the
+// pseudo-header sum; the checksum covers everything from `start` on.
+static int complete_checksum(uint8_t *pkt, size_t len, size_t start, size_t offset) {
+  if (start + offset + 2 > len) return 0;
+  uint16_t c = (uint16_t)~fold(sum16(pkt + start, len - start, 0));
+  uint8_t proto = (pkt[0] >> 4) == 4 ? pkt[9] : pkt[6];
+  if (c == 0 && proto == 17) c = 0xffff;  // UDP: 0 means "no checksum"
+  put16(pkt + start + offset, c);
+  return 1;
+}
+
+// Cuts a TCP super-packet (frame, len; headers as the kernel's TCP built them)
+// into gso_size segments written back to back at out; their lengths go to
+// lengths[]. Returns the segment count, 0 when the frame is not what a TSO
+// frame must be (then it is dropped and counted).
+static uint32_t segment_tso(const uint8_t *frame, size_t len, const struct virtio_net_hdr *vh, uint8_t *out, size_t room,
+                            uint32_t *lengths) {
+  int v4 = (vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_TCPV4;
+  int v6 = (vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_TCPV6;
+  size_t ip = vh->csum_start;
+  if ((!v4 && !v6) || len < 20 || (v4 && (ip < 20 || (frame[0] >> 4) != 4 || (size_t)(frame[0] & 15) * 4 != ip)) ||
+      (v6 && (ip < 40 || (frame[0] >> 4) != 6)) || ip + 20 > len) {
+    return 0;
+  }
+  size_t thl = (size_t)(frame[ip + 12] >> 4) * 4;
+  size_t hl = ip + thl;
+  size_t mss = vh->gso_size;
+  if (thl < 20 || hl > len || hl > MAX_HEADERS || mss == 0) return 0;
+  size_t payload = len - hl;
+  size_t count = (payload + mss - 1) / mss;
+  if (count == 0 || count > MAX_GSO_SEGMENTS || payload + count * hl > room) return 0;
+  uint32_t seq = be32(frame + ip + 4);
+  uint16_t id = be16(frame + 4);
+  uint8_t flags = frame[ip + 13];
+  uint32_t pseudo_addr = v4 ? sum16(frame + 12, 8, 0) : sum16(frame + 8, 32, 0);
+  size_t at = 0;
+  for (size_t i = 0; i < count; i++) {
+    size_t chunk = i + 1 < count ? mss : payload - i * mss;
+    uint8_t *o = out + at;
+    memcpy(o, frame, hl);
+    memcpy(o + hl, frame + hl + i * mss, chunk);
+    size_t seglen = hl + chunk;
+    if (v4) {
+      put16(o + 2, (uint16_t)seglen);
+      put16(o + 4, (uint16_t)(id + i));
+      o[10] = o[11] = 0;
+      put16(o + 10, (uint16_t)~fold(sum16(o, ip, 0)));
+    } else {
+      put16(o + 4, (uint16_t)(seglen - 40));
+    }
+    uint32_t s = seq + (uint32_t)(i * mss);
+    o[ip + 4] = (uint8_t)(s >> 24);
+    o[ip + 5] = (uint8_t)(s >> 16);
+    o[ip + 6] = (uint8_t)(s >> 8);
+    o[ip + 7] = (uint8_t)s;
+    // FIN and PSH belong to the last segment, CWR to the first.
+    uint8_t f = flags;
+    if (i + 1 < count) f &= (uint8_t)~(TCP_FIN | TCP_PSH);
+    if (i > 0) f &= (uint8_t)~0x80;
+    o[ip + 13] = f;
+    o[ip + 16] = o[ip + 17] = 0;
+    uint32_t tcp_len = (uint32_t)(thl + chunk);
+    uint32_t sum = sum16(o + ip, tcp_len, pseudo_addr + 6 + (tcp_len >> 16) + (tcp_len & 0xffff));
+    put16(o + ip + 16, (uint16_t)~fold(sum));
+    lengths[i] = (uint32_t)seglen;
+    at += seglen;
+  }
+  return (uint32_t)count;
+}
+
 static void on_poll(uv_poll_t *handle, int status, int events) {
   poller_t *p = (poller_t *)handle->data;
   if (p->closing) return;
@@ -535,17 +631,45 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
   size_t used = 0;
   // Even on a poll error, read: the read's errno says what happened (EBADFD
   // once the interface is deleted), and queued packets still get delivered.
-  while (n < MAX_PACKETS_PER_TURN && SLAB_SIZE - used >= MAX_FRAME) {
+  uint32_t reads = 0;
+  while (reads < MAX_PACKETS_PER_TURN && n + MAX_GSO_SEGMENTS <= MAX_DELIVERED &&
+         SLAB_SIZE - used >= MAX_FRAME + MAX_GSO_SEGMENTS * MAX_HEADERS) {
     struct virtio_net_hdr vh;
-    struct iovec iov[2] = {{&vh, sizeof vh}, {p->slab + used, MAX_FRAME}};
-    ssize_t r = p->vnet ? readv(p->fd, iov, 2) : read(p->fd, p->slab + used, MAX_FRAME);
+    uint8_t *dst = p->slab + used;
+    struct iovec iov[2] = {{&vh, sizeof vh}, {dst, MAX_FRAME}};
+    ssize_t r = p->vnet ? readv(p->fd, iov, 2) : read(p->fd, dst, MAX_FRAME);
     if (r < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) fatal = errno;
       break;
     }
-    if (p->vnet) r -= (ssize_t)sizeof vh;
-    if (r <= 0) break;
+    if (r == 0) break;
+    reads++;
+    if (p->vnet) {
+      r -= (ssize_t)sizeof vh;
+      if (r <= 0) {
+        p->rx_stats[2] += 1;
+        continue;
+      }
+      if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+        // Move the super-packet aside and cut it into the slab where it was.
+        memcpy(p->frame, dst, (size_t)r);
+        uint32_t k = segment_tso(p->frame, (size_t)r, &vh, dst, SLAB_SIZE - used, p->lengths + n);
+        if (k == 0) {
+          p->rx_stats[2] += 1;
+          continue;
+        }
+        for (uint32_t j = 0; j < k; j++) used += p->lengths[n + j];
+        n += k;
+        p->rx_stats[0] += 1;
+        p->rx_stats[1] += k;
+        continue;
+      }
+      if ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !complete_checksum(dst, (size_t)r, vh.csum_start, vh.csum_offset)) {
+        p->rx_stats[2] += 1;
+        continue;
+      }
+    }
     p->lengths[n++] = (uint32_t)r;
     used += (size_t)r;
   }
@@ -572,11 +696,14 @@ static void box_finalize(napi_env env, void *data, void *hint) {
 }
 
 static napi_value tun_start_poll(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
   bool vnet = false;
+  napi_typedarray_type rtype = napi_uint8_array;
+  size_t rlen = 0;
+  void *rdata = NULL;
   napi_valuetype t1 = napi_undefined, t2 = napi_undefined;
   napi_typedarray_type ltype = napi_uint8_array;
   size_t llen = 0;
@@ -585,11 +712,13 @@ static napi_value tun_start_poll(napi_env env, napi_callback_info info) {
     napi_typeof(env, argv[2], &t1);
     napi_typeof(env, argv[3], &t2);
   }
-  if (argc < 5 || !get_int32_arg(env, argv[0], &fd) || t1 != napi_function || t2 != napi_function ||
+  if (argc < 6 || !get_int32_arg(env, argv[0], &fd) || t1 != napi_function || t2 != napi_function ||
       napi_get_value_bool(env, argv[4], &vnet) != napi_ok ||
+      napi_get_typedarray_info(env, argv[5], &rtype, &rlen, &rdata, NULL, NULL) != napi_ok || rtype != napi_float64_array ||
+      rlen < 3 ||
       napi_get_typedarray_info(env, argv[1], &ltype, &llen, &ldata, NULL, NULL) != napi_ok || ltype != napi_uint32_array ||
-      llen < MAX_PACKETS_PER_TURN) {
-    napi_throw_type_error(env, "EINVAL", "startPoll(fd, lengths: Uint32Array(128), onPackets, onError, vnet): bad arguments");
+      llen < MAX_DELIVERED) {
+    napi_throw_type_error(env, "EINVAL", "startPoll(fd, lengths: Uint32Array(640), onPackets, onError, vnet, rxStats): bad arguments");
     return NULL;
   }
   uv_loop_t *loop = NULL;
@@ -618,6 +747,8 @@ static napi_value tun_start_poll(napi_env env, napi_callback_info info) {
   napi_async_init(env, NULL, resource_name, &p->async_ctx);
   p->lengths = (uint32_t *)ldata;
   p->vnet = vnet;
+  p->rx_stats = (double *)rdata;
+  napi_create_reference(env, argv[5], 1, &p->rx_stats_ref);
   napi_create_reference(env, argv[1], 1, &p->lengths_ref);
   napi_create_reference(env, argv[2], 1, &p->on_packets);
   napi_create_reference(env, argv[3], 1, &p->on_error);

@@ -6,15 +6,20 @@
 import { isNativeError, native, type PollHandle } from "./native.js";
 import { TunError, type TunDevice } from "./types.js";
 
-/** The addon reads at most this many packets per event-loop turn (MAX_PACKETS_PER_TURN in tun.c). */
-const MAX_PACKETS_PER_BATCH = 128;
+/** Most packets one batch can hold: 128 reads, some of them TCP super-packets cut up (MAX_DELIVERED in tun.c). */
+const MAX_PACKETS_PER_BATCH = 640;
 
 /** Linux IFNAMSIZ is 16 including the terminating NUL. */
 export const MAX_INTERFACE_NAME_LENGTH = 15;
 
 export interface TunStats {
-  /** Packets read from the device and handed to onPackets. */
+  /** Packets read from the device and handed to onPackets (super-packets counted as their segments). */
   readonly rxPackets: number;
+  /** TCP super-packets the kernel handed over (TSO) and the addon cut into segments. */
+  readonly rxSuperPackets: number;
+  readonly rxSegmented: number;
+  /** Frames dropped because their offload header did not describe them (never seen from a sane kernel). */
+  readonly rxDroppedMalformed: number;
   /** onPackets calls (one per drained batch). */
   readonly rxBatches: number;
   readonly txPackets: number;
@@ -30,6 +35,8 @@ export interface TunStats {
 
 /** PLUG_TUN_GRO=0 writes every packet on its own (to measure what coalescing gains). */
 const COALESCE_DEFAULT = process.env["PLUG_TUN_GRO"] !== "0";
+/** PLUG_TUN_TSO=0 has the kernel segment before the device, as without offloads (likewise). */
+const TSO_DEFAULT = process.env["PLUG_TUN_TSO"] !== "0";
 
 export interface LinuxTunDevice extends TunDevice {
   stats(): TunStats;
@@ -96,6 +103,8 @@ class NativeTunDevice implements LinuxTunDevice {
   private readonly writeMode: 0 | 1 | 2;
   // Packet lengths of the batch being delivered, written by the addon.
   private readonly rxLengths = new Uint32Array(MAX_PACKETS_PER_BATCH);
+  // [superPackets, segmentsFromThem, droppedMalformed], updated in place by the addon.
+  private readonly rxStats = new Float64Array(3);
 
   constructor(
     fd: number,
@@ -116,7 +125,7 @@ class NativeTunDevice implements LinuxTunDevice {
     // Polling starts with the first handler so no packet is read and lost
     // before anyone listens.
     if (this.poll === undefined && !this.isClosed && !this.failed) {
-      this.poll = native().startPoll(this.fd, this.rxLengths, (slab, count) => this.deliver(slab, count), (err) => this.fail(err), this.vnet);
+      this.poll = native().startPoll(this.fd, this.rxLengths, (slab, count) => this.deliver(slab, count), (err) => this.fail(err), this.vnet, this.rxStats);
     }
   }
 
@@ -149,6 +158,9 @@ class NativeTunDevice implements LinuxTunDevice {
   stats(): TunStats {
     return {
       rxPackets: this.rxPackets,
+      rxSuperPackets: this.rxStats[0] ?? 0,
+      rxSegmented: this.rxStats[1] ?? 0,
+      rxDroppedMalformed: this.rxStats[2] ?? 0,
       rxBatches: this.rxBatches,
       txPackets: this.txStats[0] ?? 0,
       txDroppedFull: this.txStats[1] ?? 0,
@@ -188,12 +200,14 @@ class NativeTunDevice implements LinuxTunDevice {
  * Creates (or attaches to a persistent) TUN device. The name may contain "%d"
  * for the kernel to number it; `device.name` is the name actually assigned.
  * The device is removed by the kernel when closed unless it was made persistent.
+ * `tso: false` keeps the kernel segmenting and checksumming before the device
+ * (the default is PLUG_TUN_TSO, on unless "0").
  */
-export function openTun(name: string): LinuxTunDevice {
+export function openTun(name: string, opts: { readonly tso?: boolean } = {}): LinuxTunDevice {
   validateInterfaceName(name);
   let opened: [number, string, boolean];
   try {
-    opened = native().open(name);
+    opened = native().open(name, opts.tso ?? TSO_DEFAULT);
   } catch (err) {
     if (err instanceof TunError) throw err;
     throw openError(name, err);

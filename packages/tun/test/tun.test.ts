@@ -205,9 +205,9 @@ describe("TUN device in a namespace", { timeout: 20_000 }, () => {
 
   it("a coalesced run that the kernel forwards leaves as the original segments with correct checksums", async () => {
     const tun = device();
-    // A second TUN without offloads behind a route: the kernel must cut the GSO packet up and
+    // A second TUN without offloads (no TSO) behind a route: the kernel must cut the GSO packet up and
     // complete every segment's checksum from the partial one the addon wrote.
-    const out = openTun(uniqueName());
+    const out = openTun(uniqueName(), { tso: false });
     open.push(out);
     ns.adopt(out.name, "10.79.0.1/24");
     ns.exec(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
@@ -244,7 +244,7 @@ describe("TUN device in a namespace", { timeout: 20_000 }, () => {
   it("the same for IPv6: a forwarded coalesced run comes out as the original segments, checksums right", async () => {
     const tun = device();
     ns.ip(["-6", "addr", "add", "fd77::1/64", "dev", tun.name, "nodad"]);
-    const out = openTun(uniqueName());
+    const out = openTun(uniqueName(), { tso: false });
     open.push(out);
     ns.adopt(out.name, "10.79.0.1/24");
     ns.ip(["-6", "addr", "add", "fd79::1/64", "dev", out.name, "nodad"]);
@@ -274,6 +274,73 @@ describe("TUN device in a namespace", { timeout: 20_000 }, () => {
       );
     }
     assert.equal(forwarded.length, 11);
+  });
+
+  it("reads what the kernel's TCP sends as super-packets (TSO) as ordinary segments with correct checksums", async () => {
+    const tun = device();
+    const port = 9400;
+    // 300,000 bytes both sides derive from one seed: blocks of sha256(seed, i).
+    const seed = randomBytes(8).toString("hex");
+    const derive = `(s) => Buffer.concat(Array.from({ length: 9375 }, (_, i) => require("node:crypto").createHash("sha256").update(s + ":" + i).digest()))`;
+    const body = Buffer.concat(Array.from({ length: 9375 }, (_, i) => createHash("sha256").update(`${seed}:${i}`).digest()));
+    // A real TCP sender in the namespace; this test is the receiver at PEER, packet by packet.
+    const sender = spawn("ip", [
+      "netns",
+      "exec",
+      ns.name,
+      process.execPath,
+      "-e",
+      `const c = require("node:net").connect(${port}, "${PEER}", () => c.end((${derive})("${seed}")));
+       c.on("error", () => {}); c.resume();`,
+    ]);
+    try {
+      const server = { sourcePort: port, destinationPort: 0 };
+      const isn = 7_000_000;
+      let clientIsn = -1;
+      let next = -1; // next byte (sequence number) expected from the sender
+      let finished = false;
+      let badChecksums = 0;
+      const received: Buffer[] = [];
+      tun.onPackets((packets) => {
+        const replies: Buffer[] = [];
+        for (const p of packets) {
+          const ip = parseIpv4(p);
+          if (ip?.protocol !== PROTO_TCP || ip.destination !== PEER) continue;
+          if (!tcpChecksumOk(ip.source, ip.destination, ip.payload)) {
+            badChecksums++;
+            continue;
+          }
+          const t = parseTcp(ip.payload);
+          if (t === null || t.destinationPort !== port) continue;
+          if ((t.flags & TCP_SYN) !== 0) {
+            clientIsn = t.seq;
+            next = (t.seq + 1) >>> 0;
+            server.destinationPort = t.sourcePort;
+            replies.push(tcpIpv4(PEER, LOCAL, { ...server, seq: isn, ack: next, flags: TCP_SYN | TCP_ACK }));
+            continue;
+          }
+          if (t.seq === next && t.data.length > 0) {
+            received.push(Buffer.from(t.data));
+            next = (next + t.data.length) >>> 0;
+          }
+          if (t.seq === next && (t.flags & TCP_FIN) !== 0) {
+            next = (next + 1) >>> 0;
+            finished = true;
+          }
+        }
+        if (next !== -1 && clientIsn !== -1) replies.push(tcpIpv4(PEER, LOCAL, { ...server, seq: isn + 1, ack: next, flags: TCP_ACK }));
+        tun.write(replies);
+      });
+      await waitFor(() => finished);
+      assert.equal(badChecksums, 0);
+      assert.equal(Buffer.concat(received).equals(body), true, "every byte, in order");
+      const stats = tun.stats();
+      assert.ok(stats.rxSuperPackets > 0, "the kernel handed over super-packets");
+      assert.ok(stats.rxSegmented > stats.rxSuperPackets, "each cut into several segments");
+      assert.equal(stats.rxDroppedMalformed, 0);
+    } finally {
+      sender.kill();
+    }
   });
 
   it("drops and counts a frame the kernel refuses, and keeps writing", async () => {
