@@ -9,7 +9,7 @@ import { createInitiation } from "../noise/handshake.js";
 import { REJECT_AFTER_MESSAGES, REKEY_AFTER_MESSAGES } from "../noise/keypair.js";
 import { destinationAddressOf, sealTransportInto, transportMessageLength } from "../noise/transport.js";
 import type { AllowedIps } from "../routing/allowed-ips.js";
-import { JITTER_MAX_MS, REJECT_AFTER_TIME, REKEY_AFTER_TIME, REKEY_TIMEOUT } from "./constants.js";
+import { JITTER_MAX_MS, MAX_STAGED_PACKETS, REJECT_AFTER_TIME, REKEY_AFTER_TIME, REKEY_TIMEOUT } from "./constants.js";
 import type { Drop } from "./drop-reasons.js";
 import type { IndexTable } from "./index-table.js";
 import type { Peer } from "./peer.js";
@@ -58,6 +58,11 @@ export class SendPath {
         drop("tx_no_endpoint");
         continue;
       }
+      // A batch can hold more packets for one peer than its staging queue
+      // (a TSO read alone becomes ~45): with a session, send what is staged
+      // instead of letting the queue drop it. Without one, the queue is what
+      // waits for the handshake, and its limit holds.
+      if (peer.staged.length >= MAX_STAGED_PACKETS && peer.current !== null) this.sendStaged(peer);
       drop("tx_staged_overflow", peer.stage(packet));
       if (!peer.flushPending) {
         peer.flushPending = true;
