@@ -68,6 +68,21 @@ export function openTransport(opener: AeadHandle, message: Uint8Array): Uint8Arr
   return length < 0 ? null : message.subarray(TRANSPORT_HEADER_LENGTH, TRANSPORT_HEADER_LENGTH + length);
 }
 
+/**
+ * The receiver index and counter of a transport message already classified as
+ * one (so at least 32 bytes), read byte by byte: a DataView per message was
+ * ~4 % of a receiving daemon's CPU.
+ */
+export function transportReceiverOf(m: Uint8Array): number {
+  return ((m[4] ?? 0) | ((m[5] ?? 0) << 8) | ((m[6] ?? 0) << 16) | ((m[7] ?? 0) << 24)) >>> 0;
+}
+
+export function transportCounterOf(m: Uint8Array): bigint {
+  const lo = ((m[8] ?? 0) | ((m[9] ?? 0) << 8) | ((m[10] ?? 0) << 16) | ((m[11] ?? 0) << 24)) >>> 0;
+  const hi = ((m[12] ?? 0) | ((m[13] ?? 0) << 8) | ((m[14] ?? 0) << 16) | ((m[15] ?? 0) << 24)) >>> 0;
+  return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 /** Real length of the IP packet inside a padded plaintext; null when it is not a sane IPv4/IPv6 packet. */
 export function innerPacketLength(plaintext: Uint8Array): number | null {
   const version = (plaintext[0] ?? 0) >> 4;
