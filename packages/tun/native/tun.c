@@ -406,6 +406,22 @@ static napi_value tun_write(napi_env env, napi_callback_info info) {
           stats[3] += 1;
           stats[4] += run;
         }
+        if (err != 0 && err != EAGAIN && err != EWOULDBLOCK) {
+          // A kernel that refuses the GSO packet still gets the segments,
+          // one by one; only those it refuses again are dropped.
+          uint32_t ok = 0;
+          for (uint32_t j = 0; j < run; j++) {
+            iov[0].iov_base = &zero_hdr;
+            iov[0].iov_len = sizeof zero_hdr;
+            iov[1].iov_base = segs[k + j].p;
+            iov[1].iov_len = segs[k + j].len;
+            if (write_frame(fd, iov, 2) == 0) ok++;
+            else stats[2] += 1;
+          }
+          written += ok;
+          k += run;
+          continue;
+        }
       }
       if (err == 0) {
         written += run;
