@@ -4,7 +4,7 @@
 // TUN read / UDP batch, how often does the loop wake, how many syscalls does one ping cost".
 // Used for the diagnosis in docs/PERFORMANCE.md.
 //
-//   node --import tsx bench/tunnel/diagnose.ts [--pairs plugd-plugd,go-go] [--seconds 5] [--pings 200]
+//   node --import tsx bench/tunnel/diagnose.ts [--pairs plugd-plugd,go-go] [--seconds 5] [--pings 200] [--ping-interval 0.01]
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { Lab, implsUnderTest, requirePrerequisites, vethPair, type Netns, type VethPair } from "../../test/support/netns.js";
@@ -98,6 +98,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const seconds = Number(argValue(argv, "--seconds") ?? 5);
   const pings = Number(argValue(argv, "--pings") ?? 200);
+  const pingInterval = Number(argValue(argv, "--ping-interval") ?? 0.01);
   const pairs = implsUnderTest(argValue(argv, "--pairs") ?? "plugd-plugd,go-go");
   /** `--record PREFIX`: also `perf record` each daemon during the TCP run into PREFIX-<pair>-<side>.data. */
   const record = argValue(argv, "--record");
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
         stopRecorders.push(() => t.kill("SIGINT"));
         await new Promise((ok) => setTimeout(ok, 500));
       }
-      const r = await countSyscalls(pids, () => pingRtt(p, pings, 0.01));
+      const r = await countSyscalls(pids, () => pingRtt(p, pings, pingInterval));
       for (const stop of stopRecorders.splice(0)) stop();
       await tracer;
       out.push(...rows(`ping ${pair.label}`, p, r.per, r.result.received, "pings"));
