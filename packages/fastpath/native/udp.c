@@ -446,9 +446,24 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
 }
 
 // ---------------------------------------------------------------------------
-// udpStartPoll(fd, records: Uint8Array(RECV_BATCH * 32), onBatch(payloads: Buffer, count), onError) -> handle
+// udpStartPoll(fd, records: Uint8Array(n * 32), onBatch(payloads: Buffer, count), onError, gro, rxStats) -> handle
 // udpStopPoll(handle)
 // Datagram i is `length_i` bytes of `payloads`, right after datagram i-1.
+//
+// With `gro`, the socket gets UDP_GRO: the kernel hands over a run of
+// equal-size datagrams from one source (what a peer's UDP_SEGMENT send
+// becomes on the wire, or what the GRO layer merged) as one message instead
+// of splitting it into one socket-buffer entry each. That split is the per-
+// datagram cost the sender's sendmmsg pays when the receiver is local (veth:
+// the receive softirq runs inside the send). Here the message is cut back
+// into its datagrams, which already lie back to back, so JS sees exactly what
+// it would without GRO. One message can hold many datagrams, so a batch is
+// handed to JS in as many calls as the records array needs.
+// rxStats = [datagrams, coalescedMessages, groFailed], updated in place.
+
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 typedef struct udp_poller udp_poller_t;
 
@@ -463,6 +478,10 @@ struct udp_poller {
   napi_ref on_error;
   napi_ref records_ref;
   uint8_t *records;
+  uint32_t records_cap;  // records the array holds: the most datagrams per JS call
+  napi_ref rx_stats_ref;
+  double *rx_stats;
+  int gro;
   napi_async_context async_ctx;
   napi_async_cleanup_hook_handle cleanup;
   udp_box_t *box;
@@ -471,6 +490,10 @@ struct udp_poller {
   struct mmsghdr msgs[RECV_BATCH];
   struct iovec iovs[RECV_BATCH];
   struct sockaddr_storage addrs[RECV_BATCH];
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctrl[RECV_BATCH];
   uint8_t *slab;  // RECV_BATCH slots of RECV_SLOT bytes; untouched pages cost no RSS
 };
 
@@ -495,6 +518,7 @@ static void udp_poller_stop(udp_poller_t *p) {
   napi_delete_reference(p->env, p->on_batch);
   napi_delete_reference(p->env, p->on_error);
   napi_delete_reference(p->env, p->records_ref);
+  napi_delete_reference(p->env, p->rx_stats_ref);
   if (p->async_ctx != NULL) napi_async_destroy(p->env, p->async_ctx);
   napi_remove_async_cleanup_hook(p->cleanup);
   uv_close((uv_handle_t *)&p->handle, udp_free_after_close);
@@ -525,6 +549,78 @@ static void udp_call(udp_poller_t *p, napi_ref fn_ref, size_t argc, napi_value *
   }
 }
 
+// The segment size of a coalesced message, 0 when it is one datagram.
+static size_t gro_segment(struct msghdr *h) {
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(h); cm != NULL; cm = CMSG_NXTHDR(h, cm)) {
+    if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO && cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int size;
+      memcpy(&size, CMSG_DATA(cm), sizeof size);
+      return size > 0 ? (size_t)size : 0;
+    }
+  }
+  return 0;
+}
+
+// Hands messages [*msg, n) to JS, starting *seg_off bytes into message *msg,
+// as at most records_cap datagrams; advances *msg / *seg_off past what it sent.
+static void udp_deliver_chunk(udp_poller_t *p, int n, int *msg, size_t *seg_off) {
+  napi_env env = p->env;
+  uint32_t count = 0;
+  size_t total = 0;
+  int i = *msg;
+  size_t off = *seg_off;
+  const int first = i;
+  const size_t first_off = off;
+  // Records first (JS cannot see them before the call), then one copy per message.
+  while (i < n && count < p->records_cap) {
+    size_t len = p->msgs[i].msg_len;
+    if (len == 0) {  // an empty datagram is still one
+      uint8_t *rec = p->records + (size_t)count * RECORD_SIZE;
+      put_u32(rec, 0);
+      record_from_sockaddr(rec, &p->addrs[i]);
+      count++;
+      i++;
+      continue;
+    }
+    size_t seg = p->gro ? gro_segment(&p->msgs[i].msg_hdr) : 0;
+    if (seg == 0 || seg >= len) seg = len;
+    if (off == 0 && seg < len && p->rx_stats != NULL) p->rx_stats[1] += 1;
+    while (off < len && count < p->records_cap) {
+      size_t take = len - off < seg ? len - off : seg;
+      uint8_t *rec = p->records + (size_t)count * RECORD_SIZE;
+      put_u32(rec, (uint32_t)take);
+      record_from_sockaddr(rec, &p->addrs[i]);
+      off += take;
+      total += take;
+      count++;
+    }
+    if (off >= len) {
+      i++;
+      off = 0;
+    }
+  }
+  *msg = i;
+  *seg_off = off;
+  if (count == 0) return;
+  void *dst = NULL;
+  napi_value payloads;
+  if (napi_create_buffer(env, total, &dst, &payloads) != napi_ok) return;
+  size_t at = 0;
+  for (int j = first; j <= i && j < n; j++) {
+    size_t from = j == first ? first_off : 0;
+    size_t to = j == i ? off : p->msgs[j].msg_len;
+    if (to > from) {
+      memcpy((uint8_t *)dst + at, (uint8_t *)p->iovs[j].iov_base + from, to - from);
+      at += to - from;
+    }
+  }
+  if (p->rx_stats != NULL) p->rx_stats[0] += count;
+  napi_value argv[2];
+  argv[0] = payloads;
+  napi_create_uint32(env, count, &argv[1]);
+  udp_call(p, p->on_batch, 2, argv);
+}
+
 static void udp_on_poll(uv_poll_t *handle, int status, int events) {
   udp_poller_t *p = (udp_poller_t *)handle->data;
   if (p->closing) return;
@@ -537,6 +633,10 @@ static void udp_on_poll(uv_poll_t *handle, int status, int events) {
     p->msgs[i].msg_hdr.msg_namelen = sizeof p->addrs[i];
     p->msgs[i].msg_hdr.msg_iov = &p->iovs[i];
     p->msgs[i].msg_hdr.msg_iovlen = 1;
+    if (p->gro) {
+      p->msgs[i].msg_hdr.msg_control = p->ctrl[i].buf;
+      p->msgs[i].msg_hdr.msg_controllen = sizeof p->ctrl[i].buf;
+    }
   }
   int n;
   do {
@@ -545,24 +645,10 @@ static void udp_on_poll(uv_poll_t *handle, int status, int events) {
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   if (n > 0) {
-    size_t total = 0;
-    for (int i = 0; i < n; i++) total += p->msgs[i].msg_len;
-    void *dst = NULL;
-    napi_value payloads;
-    if (napi_create_buffer(env, total, &dst, &payloads) == napi_ok) {
-      size_t off = 0;
-      for (int i = 0; i < n; i++) {
-        uint8_t *rec = p->records + (size_t)i * RECORD_SIZE;
-        put_u32(rec, p->msgs[i].msg_len);
-        record_from_sockaddr(rec, &p->addrs[i]);
-        memcpy((uint8_t *)dst + off, p->iovs[i].iov_base, p->msgs[i].msg_len);
-        off += p->msgs[i].msg_len;
-      }
-      napi_value argv[2];
-      argv[0] = payloads;
-      napi_create_uint32(env, (uint32_t)n, &argv[1]);
-      udp_call(p, p->on_batch, 2, argv);
-    }
+    int msg = 0;
+    size_t seg_off = 0;
+    // The handler may close the socket (stopping this poller) between chunks.
+    while (msg < n && !p->closing) udp_deliver_chunk(p, n, &msg, &seg_off);
   } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
     // Reported, never fatal: a UDP socket's errors (e.g. a queued ICMP error)
     // are transient, and a broken socket is replaced by a listen-port change.
@@ -584,20 +670,27 @@ static void udp_box_finalize(napi_env env, void *data, void *hint) {
 }
 
 static napi_value udp_start_poll(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 6;
+  napi_value argv[6];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   int32_t fd;
   uint8_t *records = NULL;
   size_t records_len = 0;
+  bool gro = false;
+  napi_typedarray_type stype = napi_uint8_array;
+  size_t slen = 0;
+  void *sdata = NULL;
   napi_valuetype t2 = napi_undefined, t3 = napi_undefined;
-  if (argc >= 4) {
+  if (argc >= 6) {
     napi_typeof(env, argv[2], &t2);
     napi_typeof(env, argv[3], &t3);
   }
-  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || !get_bytes(env, argv[1], &records, &records_len) ||
-      records_len < RECV_BATCH * RECORD_SIZE || t2 != napi_function || t3 != napi_function) {
-    napi_throw_type_error(env, "EINVAL", "udpStartPoll(fd, records, onBatch, onError): bad arguments");
+  if (argc < 6 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || !get_bytes(env, argv[1], &records, &records_len) ||
+      records_len < RECV_BATCH * RECORD_SIZE || t2 != napi_function || t3 != napi_function ||
+      napi_get_value_bool(env, argv[4], &gro) != napi_ok ||
+      napi_get_typedarray_info(env, argv[5], &stype, &slen, &sdata, NULL, NULL) != napi_ok || stype != napi_float64_array ||
+      slen < 3) {
+    napi_throw_type_error(env, "EINVAL", "udpStartPoll(fd, records, onBatch, onError, gro, rxStats): bad arguments");
     return NULL;
   }
   uv_loop_t *loop = NULL;
@@ -616,6 +709,14 @@ static napi_value udp_start_poll(napi_env env, napi_callback_info info) {
   p->box = box;
   p->slab = slab;
   p->records = records;
+  p->records_cap = (uint32_t)(records_len / RECORD_SIZE);
+  p->rx_stats = (double *)sdata;
+  if (gro) {
+    int on = 1;
+    // Kernels before 5.0 refuse it: then every datagram simply arrives alone.
+    if (setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on) == 0) p->gro = 1;
+    else p->rx_stats[2] = 1;
+  }
   box->poller = p;
   int rc = uv_poll_init(loop, &p->handle, fd);
   if (rc < 0) {
@@ -629,6 +730,7 @@ static napi_value udp_start_poll(napi_env env, napi_callback_info info) {
   napi_async_init(env, NULL, resource_name, &p->async_ctx);
   // The reference keeps the records array (and so the memory p->records points into) alive.
   napi_create_reference(env, argv[1], 1, &p->records_ref);
+  napi_create_reference(env, argv[5], 1, &p->rx_stats_ref);
   napi_create_reference(env, argv[2], 1, &p->on_batch);
   napi_create_reference(env, argv[3], 1, &p->on_error);
   napi_add_async_cleanup_hook(env, udp_env_cleanup, p, &p->cleanup);

@@ -28,7 +28,15 @@ export interface NativeBinding {
   udpDecodeAddress(records: Uint8Array, offset: number): string;
   /** stats = [sent, droppedFull, errors, lastErrno, gsoFailed], updated in place. */
   udpSend(fd: number, dualStack: boolean, datagrams: readonly Uint8Array[], records: Uint8Array, count: number, stats: Float64Array, gso: boolean): number;
-  udpStartPoll(fd: number, records: Uint8Array, onBatch: (payloads: Buffer, count: number) => void, onError: (err: NativeError) => void): PollHandle;
+  /** rxStats = [datagrams, coalescedMessages, groFailed], updated in place. */
+  udpStartPoll(
+    fd: number,
+    records: Uint8Array,
+    onBatch: (payloads: Buffer, count: number) => void,
+    onError: (err: NativeError) => void,
+    gro: boolean,
+    rxStats: Float64Array,
+  ): PollHandle;
   udpStopPoll(handle: PollHandle): void;
   udpClose(fd: number): void;
   x25519Key(privateKey: Uint8Array, publicOut: Uint8Array): X25519Handle;

@@ -1,5 +1,6 @@
 // A UDP socket owned by the addon (native/udp.c) so that receive and send are
-// batched: one recvmmsg and one JS call per burst of up to 64 datagrams, one
+// batched: one recvmmsg and one JS call per burst of up to 64 messages (each
+// a datagram or, with UDP GRO, a run of them cut apart again in C), one
 // sendmmsg per batch of sends, runs to one peer segmented (UDP GSO). Addresses cross as 32-byte records (see
 // UDP_RECORD_SIZE) that callers cache, not as strings parsed per datagram.
 import { isNativeError, native, type PollHandle } from "./native.js";
@@ -11,8 +12,8 @@ import { FastpathError } from "./errors.js";
  * (IPv4 in the first 4 bytes), [24..28) IPv6 scope id (u32 LE).
  */
 export const UDP_RECORD_SIZE = 32;
-/** Most datagrams one receive batch can hold. */
-export const UDP_RECV_BATCH = 64;
+/** Most datagrams one receive batch (one onBatch call) can hold. */
+export const UDP_RECV_BATCH = 1024;
 
 export interface UdpSocketStats {
   readonly txDatagrams: number;
@@ -24,10 +25,17 @@ export interface UdpSocketStats {
   readonly txLastErrno: number;
   /** Whether runs of equal-size datagrams still go out as UDP_SEGMENT messages. */
   readonly gso: boolean;
+  readonly rxDatagrams: number;
+  /** Received messages that carried more than one datagram (UDP GRO). */
+  readonly rxCoalesced: number;
+  /** Whether the kernel accepted UDP_GRO when receiving started. */
+  readonly gro: boolean;
 }
 
 /** PLUG_UDP_GSO=0 turns segmentation offload off (to measure what it gains). */
 const GSO_DEFAULT = process.env["PLUG_UDP_GSO"] !== "0";
+/** PLUG_UDP_GRO=0 turns receive offload off (likewise). */
+const GRO_DEFAULT = process.env["PLUG_UDP_GRO"] !== "0";
 
 /**
  * `payloads` holds the datagrams back to back; datagram i is the next
@@ -43,6 +51,9 @@ export class BatchUdpSocket {
   // [sent, droppedFull, errors, lastErrno, gsoFailed], updated in place by the addon.
   private readonly txStats = new Float64Array(5);
   private gso = GSO_DEFAULT;
+  // [datagrams, coalescedMessages, groFailed], updated in place by the addon.
+  private readonly rxStats = new Float64Array(3);
+  private gro = false;
 
   private constructor(
     readonly fd: number,
@@ -90,7 +101,9 @@ export class BatchUdpSocket {
   onBatch(handler: UdpBatchHandler, onError: (err: Error) => void): void {
     if (this.isClosed || this.poll !== undefined) return;
     const records = this.recvRecords;
-    this.poll = native().udpStartPoll(this.fd, records, (payloads, count) => handler(payloads, records, count), onError);
+    const rx = this.rxStats;
+    this.poll = native().udpStartPoll(this.fd, records, (payloads, count) => handler(payloads, records, count), onError, GRO_DEFAULT, rx);
+    this.gro = GRO_DEFAULT && rx[2] !== 1;
   }
 
   /**
@@ -109,7 +122,17 @@ export class BatchUdpSocket {
 
   stats(): UdpSocketStats {
     const s = this.txStats;
-    return { txDatagrams: s[0] ?? 0, txDroppedFull: s[1] ?? 0, txErrors: s[2] ?? 0, txLastErrno: s[3] ?? 0, gso: this.gso };
+    const r = this.rxStats;
+    return {
+      txDatagrams: s[0] ?? 0,
+      txDroppedFull: s[1] ?? 0,
+      txErrors: s[2] ?? 0,
+      txLastErrno: s[3] ?? 0,
+      gso: this.gso,
+      rxDatagrams: r[0] ?? 0,
+      rxCoalesced: r[1] ?? 0,
+      gro: this.gro,
+    };
   }
 
   close(): void {

@@ -167,6 +167,34 @@ describe("BatchUdpSocket", () => {
     assert.deepEqual(run("0"), { sent: 40, counted: 40, received: 40, gso: false });
   });
 
+  it("keeps segmented runs whole on receive (UDP GRO) and cuts them back into the same datagrams, in order", () => {
+    const fixture = fileURLToPath(new URL("./fixtures/udp-gro-roundtrip.ts", import.meta.url));
+    const run = (gro: string): Record<string, unknown> =>
+      JSON.parse(
+        execFileSync("unshare", ["-n", "sh", "-c", `ip link set lo up && exec "${process.execPath}" --import tsx "${fixture}"`], {
+          env: { ...process.env, PLUG_UDP_GRO: gro, PLUG_UDP_GSO: "1" },
+          encoding: "utf8",
+        }),
+      ) as Record<string, unknown>;
+    const total = 50 + 1 + 10 + 4096;
+    const on = run("1");
+    assert.equal(on["gro"], true, "the kernel accepts UDP_GRO");
+    assert.equal(on["txGso"], true);
+    assert.deepEqual(
+      { sent: on["sent"], received: on["received"], inOrderAndIntact: on["inOrderAndIntact"], firstWrong: on["firstWrong"], rxDatagrams: on["rxDatagrams"] },
+      { sent: total, received: total, inOrderAndIntact: true, firstWrong: null, rxDatagrams: total },
+    );
+    // 2 + 1 + 64 GSO messages went out; every one that holds more than one datagram arrives whole.
+    assert.ok((on["rxCoalesced"] as number) >= 60, `coalesced messages: ${String(on["rxCoalesced"])}`);
+    assert.equal(on["maxBatch"], 1024, "a burst larger than the records array is handed over in several calls");
+    const off = run("0");
+    assert.deepEqual(
+      { gro: off["gro"], received: off["received"], inOrderAndIntact: off["inOrderAndIntact"], rxCoalesced: off["rxCoalesced"] },
+      { gro: false, received: total, inOrderAndIntact: true, rxCoalesced: 0 },
+    );
+    assert.ok((off["maxBatch"] as number) <= 64, "without GRO a batch is at most one recvmmsg of 64 datagrams");
+  });
+
   it("an IPv4-only socket refuses IPv6 destinations one by one", () => {
     const sock = BatchUdpSocket.open(0, false, 0);
     try {

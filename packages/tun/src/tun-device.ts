@@ -1,15 +1,25 @@
 // Opening a Linux TUN device (IFF_TUN | IFF_NO_PI, non-blocking) and the
 // TunDevice the WireGuard device drives. Reads arrive in batches from the
-// addon's event-loop poll; writes are one write() per packet and never block.
+// addon's event-loop poll (one Buffer per batch, each packet a view into it);
+// writes never block, and a run of TCP segments of one flow is written as one
+// GSO packet where the device has vnet headers (see write() in tun.c).
 import { isNativeError, native, type PollHandle } from "./native.js";
 import { TunError, type TunDevice } from "./types.js";
+
+/** Most packets one batch can hold: 128 reads, some of them TCP super-packets cut up (MAX_DELIVERED in tun.c). */
+const MAX_PACKETS_PER_BATCH = 640;
 
 /** Linux IFNAMSIZ is 16 including the terminating NUL. */
 export const MAX_INTERFACE_NAME_LENGTH = 15;
 
 export interface TunStats {
-  /** Packets read from the device and handed to onPackets. */
+  /** Packets read from the device and handed to onPackets (super-packets counted as their segments). */
   readonly rxPackets: number;
+  /** TCP super-packets the kernel handed over (TSO) and the addon cut into segments. */
+  readonly rxSuperPackets: number;
+  readonly rxSegmented: number;
+  /** Frames dropped because their offload header did not describe them (never seen from a sane kernel). */
+  readonly rxDroppedMalformed: number;
   /** onPackets calls (one per drained batch). */
   readonly rxBatches: number;
   readonly txPackets: number;
@@ -17,7 +27,16 @@ export interface TunStats {
   readonly txDroppedFull: number;
   /** Dropped because the kernel refused the frame (e.g. not an IP packet) or the device was closed. */
   readonly txDroppedError: number;
+  /** GSO packets written, each a run of TCP segments of one flow (counted in txPackets one by one). */
+  readonly txCoalesced: number;
+  /** Segments that went out inside those GSO packets. */
+  readonly txCoalescedSegments: number;
 }
+
+/** PLUG_TUN_GRO=0 writes every packet on its own (to measure what coalescing gains). */
+const COALESCE_DEFAULT = process.env["PLUG_TUN_GRO"] !== "0";
+/** PLUG_TUN_TSO=0 has the kernel segment before the device, as without offloads (likewise). */
+const TSO_DEFAULT = process.env["PLUG_TUN_TSO"] !== "0";
 
 export interface LinuxTunDevice extends TunDevice {
   stats(): TunStats;
@@ -79,12 +98,22 @@ class NativeTunDevice implements LinuxTunDevice {
   private rxPackets = 0;
   private rxBatches = 0;
   private closedWriteDrops = 0;
-  // [written, droppedFull, droppedError], updated in place by the addon.
-  private readonly txStats = new Float64Array(3);
+  // [written, droppedFull, droppedError, superPackets, segmentsCoalesced], updated in place by the addon.
+  private readonly txStats = new Float64Array(5);
+  private readonly writeMode: 0 | 1 | 2;
+  // Packet lengths of the batch being delivered, written by the addon.
+  private readonly rxLengths = new Uint32Array(MAX_PACKETS_PER_BATCH);
+  // [superPackets, segmentsFromThem, droppedMalformed], updated in place by the addon.
+  private readonly rxStats = new Float64Array(3);
 
-  constructor(fd: number, name: string) {
+  constructor(
+    fd: number,
+    name: string,
+    private readonly vnet: boolean,
+  ) {
     this.fd = fd;
     this.name = name;
+    this.writeMode = !vnet ? 0 : COALESCE_DEFAULT ? 2 : 1;
   }
 
   get closed(): boolean {
@@ -96,7 +125,7 @@ class NativeTunDevice implements LinuxTunDevice {
     // Polling starts with the first handler so no packet is read and lost
     // before anyone listens.
     if (this.poll === undefined && !this.isClosed && !this.failed) {
-      this.poll = native().startPoll(this.fd, (packets) => this.deliver(packets), (err) => this.fail(err));
+      this.poll = native().startPoll(this.fd, this.rxLengths, (slab, count) => this.deliver(slab, count), (err) => this.fail(err), this.vnet, this.rxStats);
     }
   }
 
@@ -115,7 +144,7 @@ class NativeTunDevice implements LinuxTunDevice {
       this.closedWriteDrops += packets.length;
       return 0;
     }
-    return native().write(this.fd, packets, this.txStats);
+    return native().write(this.fd, packets, this.txStats, this.writeMode);
   }
 
   close(): void {
@@ -129,15 +158,29 @@ class NativeTunDevice implements LinuxTunDevice {
   stats(): TunStats {
     return {
       rxPackets: this.rxPackets,
+      rxSuperPackets: this.rxStats[0] ?? 0,
+      rxSegmented: this.rxStats[1] ?? 0,
+      rxDroppedMalformed: this.rxStats[2] ?? 0,
       rxBatches: this.rxBatches,
       txPackets: this.txStats[0] ?? 0,
       txDroppedFull: this.txStats[1] ?? 0,
       txDroppedError: (this.txStats[2] ?? 0) + this.closedWriteDrops,
+      txCoalesced: this.txStats[3] ?? 0,
+      txCoalescedSegments: this.txStats[4] ?? 0,
     };
   }
 
-  private deliver(packets: Buffer[]): void {
-    this.rxPackets += packets.length;
+  private deliver(slab: Buffer, count: number): void {
+    // Views share the batch's one allocation; whoever keeps a packet keeps the batch alive.
+    const lengths = this.rxLengths;
+    const packets = new Array<Buffer>(count);
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const end = offset + (lengths[i] ?? 0);
+      packets[i] = slab.subarray(offset, end);
+      offset = end;
+    }
+    this.rxPackets += count;
     this.rxBatches++;
     this.packetHandler?.(packets);
   }
@@ -157,17 +200,19 @@ class NativeTunDevice implements LinuxTunDevice {
  * Creates (or attaches to a persistent) TUN device. The name may contain "%d"
  * for the kernel to number it; `device.name` is the name actually assigned.
  * The device is removed by the kernel when closed unless it was made persistent.
+ * `tso: false` keeps the kernel segmenting and checksumming before the device
+ * (the default is PLUG_TUN_TSO, on unless "0").
  */
-export function openTun(name: string): LinuxTunDevice {
+export function openTun(name: string, opts: { readonly tso?: boolean } = {}): LinuxTunDevice {
   validateInterfaceName(name);
-  let opened: [number, string];
+  let opened: [number, string, boolean];
   try {
-    opened = native().open(name);
+    opened = native().open(name, opts.tso ?? TSO_DEFAULT);
   } catch (err) {
     if (err instanceof TunError) throw err;
     throw openError(name, err);
   }
-  return new NativeTunDevice(opened[0], opened[1]);
+  return new NativeTunDevice(opened[0], opened[1], opened[2]);
 }
 
 /**
@@ -177,9 +222,9 @@ export function openTun(name: string): LinuxTunDevice {
  */
 export function openTunFd(fd: number): LinuxTunDevice {
   if (!Number.isInteger(fd) || fd < 0) throw new TunError(`invalid file descriptor ${fd}`, "EBADF");
-  let name: string;
+  let adopted: [string, boolean];
   try {
-    name = native().adopt(fd);
+    adopted = native().adopt(fd);
   } catch (err) {
     if (err instanceof TunError || !isNativeError(err)) throw err;
     const why =
@@ -188,5 +233,5 @@ export function openTunFd(fd: number): LinuxTunDevice {
         : err.message;
     throw new TunError(`cannot use fd ${fd} as a TUN device: ${why}`, err.code);
   }
-  return new NativeTunDevice(fd, name);
+  return new NativeTunDevice(fd, adopted[0], adopted[1]);
 }

@@ -9,7 +9,25 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { getMtu, openTun, openTunFd, setLinkUp, setMtu, TunError, type LinuxTunDevice } from "../src/index.js";
 import { Netns, uniqueName, waitFor } from "./support/netns.js";
-import { icmpEcho, ipv4, parseIpv4, parseUdp, PROTO_ICMP, PROTO_UDP } from "./support/ipv4.js";
+import { createHash } from "node:crypto";
+import {
+  icmpEcho,
+  ipv4,
+  parseIpv4,
+  parseTcp,
+  parseUdp,
+  PROTO_ICMP,
+  PROTO_TCP,
+  PROTO_UDP,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_PSH,
+  TCP_SYN,
+  parseTcpIpv6,
+  tcpChecksumOk,
+  tcpIpv4,
+  tcpIpv6,
+} from "./support/ipv4.js";
 
 const LOCAL = "10.77.0.1";
 const PEER = "10.77.0.2";
@@ -124,6 +142,205 @@ describe("TUN device in a namespace", { timeout: 20_000 }, () => {
     assert.deepEqual(payloads, Array.from({ length: 300 }, (_, i) => String(i + 1)));
     assert.ok(batches.length <= 4, `300 queued packets came in ${batches.length} callbacks`);
     assert.equal(Math.max(...batches), 128);
+  });
+
+  it("writes a run of TCP segments of one flow as one GSO packet that the kernel's TCP accepts byte for byte", async () => {
+    const tun = device();
+    const port = 9100;
+    // A real TCP listener in the namespace; this test is the client at PEER, packet by packet.
+    const server = spawn("ip", [
+      "netns",
+      "exec",
+      ns.name,
+      process.execPath,
+      "-e",
+      `const h = require("node:crypto").createHash("sha256"); let n = 0;
+       const srv = require("node:net").createServer((s) => {
+         s.on("data", (d) => { h.update(d); n += d.length; });
+         s.on("end", () => { process.stdout.write(JSON.stringify({ n, sha: h.digest("hex") }) + "\\n"); process.exit(0); });
+       });
+       srv.listen(${port}, "${LOCAL}", () => process.stdout.write("listening\\n"));`,
+    ]);
+    let out = "";
+    server.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor(() => out.includes("listening"));
+      const segments: ReturnType<typeof parseTcp>[] = [];
+      tun.onPackets((packets) => {
+        for (const p of packets) {
+          const ip = parseIpv4(p);
+          if (ip?.protocol === PROTO_TCP && ip.destination === PEER) segments.push(parseTcp(ip.payload));
+        }
+      });
+      const client = { sourcePort: 40000, destinationPort: port };
+      const isn = 1_000_000;
+      assert.equal(tun.write([tcpIpv4(PEER, LOCAL, { ...client, seq: isn, ack: 0, flags: TCP_SYN })]), 1);
+      await waitFor(() => segments.some((t) => t !== null && (t.flags & TCP_SYN) !== 0));
+      const synAck = segments.find((t) => t !== null && (t.flags & TCP_SYN) !== 0);
+      assert.ok(synAck && synAck.ack === isn + 1, "SYN-ACK for our SYN");
+      const ack = synAck.seq + 1;
+      // 40 segments of 1000 bytes (PSH on the last), between a pure ACK and a FIN: neither of
+      // those can join a run, the 40 can.
+      const body = randomBytes(40_000);
+      const batch = [tcpIpv4(PEER, LOCAL, { ...client, seq: isn + 1, ack, flags: TCP_ACK })];
+      for (let i = 0; i < 40; i++) {
+        const flags = TCP_ACK | (i === 39 ? TCP_PSH : 0);
+        batch.push(tcpIpv4(PEER, LOCAL, { ...client, seq: isn + 1 + i * 1000, ack, flags, data: body.subarray(i * 1000, (i + 1) * 1000) }));
+      }
+      batch.push(tcpIpv4(PEER, LOCAL, { ...client, seq: isn + 1 + 40_000, ack, flags: TCP_FIN | TCP_ACK }));
+      assert.equal(tun.write(batch), 42);
+      await waitFor(() => out.includes("sha"));
+      const result = JSON.parse(out.slice(out.indexOf("{"))) as { n: number; sha: string };
+      assert.deepEqual(result, { n: 40_000, sha: createHash("sha256").update(body).digest("hex") });
+      const stats = tun.stats();
+      assert.equal(stats.txCoalesced, 1, "the 40 data segments went out as one write");
+      assert.equal(stats.txCoalescedSegments, 40);
+      assert.equal(stats.txPackets, 43);
+      // The kernel acknowledged everything, FIN included.
+      await waitFor(() => segments.some((t) => t !== null && t.ack === isn + 1 + 40_000 + 1));
+    } finally {
+      server.kill();
+    }
+  });
+
+  it("a coalesced run that the kernel forwards leaves as the original segments with correct checksums", async () => {
+    const tun = device();
+    // A second TUN without offloads (no TSO) behind a route: the kernel must cut the GSO packet up and
+    // complete every segment's checksum from the partial one the addon wrote.
+    const out = openTun(uniqueName(), { tso: false });
+    open.push(out);
+    ns.adopt(out.name, "10.79.0.1/24");
+    ns.exec(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
+    const far = "10.79.0.2";
+    const forwarded: Buffer[] = [];
+    out.onPackets((packets) => {
+      for (const p of packets) if (parseIpv4(p)?.protocol === PROTO_TCP) forwarded.push(Buffer.from(p));
+    });
+    const flow = { sourcePort: 40001, destinationPort: 9200 };
+    const body = randomBytes(20 * 1200 + 500);
+    const batch: Buffer[] = [];
+    for (let i = 0; i * 1200 < body.length; i++) {
+      const data = body.subarray(i * 1200, Math.min(body.length, (i + 1) * 1200));
+      batch.push(tcpIpv4(PEER, far, { ...flow, seq: 5000 + i * 1200, ack: 77, flags: TCP_ACK, data }));
+    }
+    assert.equal(tun.write(batch), 21);
+    assert.equal(tun.stats().txCoalesced, 1);
+    await waitFor(() => forwarded.length >= 21);
+    const expected = batch.map((p) => parseTcp(parseIpv4(p)?.payload ?? Buffer.alloc(0)));
+    for (const [i, p] of forwarded.entries()) {
+      const ip = parseIpv4(p);
+      assert.ok(ip !== null);
+      assert.equal(tcpChecksumOk(ip.source, ip.destination, ip.payload), true, `segment ${i}: TCP checksum`);
+      assert.equal(p[8], 63, "TTL decremented once: forwarded, not delivered");
+      const t = parseTcp(ip.payload);
+      assert.deepEqual(
+        t && { seq: t.seq, ack: t.ack, data: t.data.toString("hex") },
+        expected[i] && { seq: expected[i].seq, ack: expected[i].ack, data: expected[i].data.toString("hex") },
+      );
+    }
+    assert.equal(forwarded.length, 21);
+  });
+
+  it("the same for IPv6: a forwarded coalesced run comes out as the original segments, checksums right", async () => {
+    const tun = device();
+    ns.ip(["-6", "addr", "add", "fd77::1/64", "dev", tun.name, "nodad"]);
+    const out = openTun(uniqueName(), { tso: false });
+    open.push(out);
+    ns.adopt(out.name, "10.79.0.1/24");
+    ns.ip(["-6", "addr", "add", "fd79::1/64", "dev", out.name, "nodad"]);
+    ns.exec(["sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"]);
+    const forwarded: Buffer[] = [];
+    out.onPackets((packets) => {
+      for (const p of packets) if (parseTcpIpv6(p) !== null) forwarded.push(Buffer.from(p));
+    });
+    const flow = { sourcePort: 40002, destinationPort: 9300 };
+    const body = randomBytes(10 * 1000 + 1);
+    const batch: Buffer[] = [];
+    for (let i = 0; i * 1000 < body.length; i++) {
+      const data = body.subarray(i * 1000, Math.min(body.length, (i + 1) * 1000));
+      batch.push(tcpIpv6("fd77::2", "fd79::2", { ...flow, seq: 9000 + i * 1000, ack: 5, flags: TCP_ACK, data }));
+    }
+    assert.equal(tun.write(batch), 11);
+    assert.equal(tun.stats().txCoalesced, 1);
+    await waitFor(() => forwarded.length >= 11);
+    for (const [i, p] of forwarded.entries()) {
+      const got = parseTcpIpv6(p);
+      const want = parseTcpIpv6(batch[i] ?? Buffer.alloc(0));
+      assert.equal(got?.checksumOk, true, `segment ${i}: TCP checksum`);
+      assert.equal(got?.hopLimit, 63);
+      assert.deepEqual(
+        got?.tcp && { seq: got.tcp.seq, data: got.tcp.data.toString("hex") },
+        want?.tcp && { seq: want.tcp.seq, data: want.tcp.data.toString("hex") },
+      );
+    }
+    assert.equal(forwarded.length, 11);
+  });
+
+  it("reads what the kernel's TCP sends as super-packets (TSO) as ordinary segments with correct checksums", async () => {
+    const tun = device();
+    const port = 9400;
+    // 300,000 bytes both sides derive from one seed: blocks of sha256(seed, i).
+    const seed = randomBytes(8).toString("hex");
+    const derive = `(s) => Buffer.concat(Array.from({ length: 9375 }, (_, i) => require("node:crypto").createHash("sha256").update(s + ":" + i).digest()))`;
+    const body = Buffer.concat(Array.from({ length: 9375 }, (_, i) => createHash("sha256").update(`${seed}:${i}`).digest()));
+    // A real TCP sender in the namespace; this test is the receiver at PEER, packet by packet.
+    const sender = spawn("ip", [
+      "netns",
+      "exec",
+      ns.name,
+      process.execPath,
+      "-e",
+      `const c = require("node:net").connect(${port}, "${PEER}", () => c.end((${derive})("${seed}")));
+       c.on("error", () => {}); c.resume();`,
+    ]);
+    try {
+      const server = { sourcePort: port, destinationPort: 0 };
+      const isn = 7_000_000;
+      let clientIsn = -1;
+      let next = -1; // next byte (sequence number) expected from the sender
+      let finished = false;
+      let badChecksums = 0;
+      const received: Buffer[] = [];
+      tun.onPackets((packets) => {
+        const replies: Buffer[] = [];
+        for (const p of packets) {
+          const ip = parseIpv4(p);
+          if (ip?.protocol !== PROTO_TCP || ip.destination !== PEER) continue;
+          if (!tcpChecksumOk(ip.source, ip.destination, ip.payload)) {
+            badChecksums++;
+            continue;
+          }
+          const t = parseTcp(ip.payload);
+          if (t === null || t.destinationPort !== port) continue;
+          if ((t.flags & TCP_SYN) !== 0) {
+            clientIsn = t.seq;
+            next = (t.seq + 1) >>> 0;
+            server.destinationPort = t.sourcePort;
+            replies.push(tcpIpv4(PEER, LOCAL, { ...server, seq: isn, ack: next, flags: TCP_SYN | TCP_ACK }));
+            continue;
+          }
+          if (t.seq === next && t.data.length > 0) {
+            received.push(Buffer.from(t.data));
+            next = (next + t.data.length) >>> 0;
+          }
+          if (t.seq === next && (t.flags & TCP_FIN) !== 0) {
+            next = (next + 1) >>> 0;
+            finished = true;
+          }
+        }
+        if (next !== -1 && clientIsn !== -1) replies.push(tcpIpv4(PEER, LOCAL, { ...server, seq: isn + 1, ack: next, flags: TCP_ACK }));
+        tun.write(replies);
+      });
+      await waitFor(() => finished);
+      assert.equal(badChecksums, 0);
+      assert.equal(Buffer.concat(received).equals(body), true, "every byte, in order");
+      const stats = tun.stats();
+      assert.ok(stats.rxSuperPackets > 0, "the kernel handed over super-packets");
+      assert.ok(stats.rxSegmented > stats.rxSuperPackets, "each cut into several segments");
+      assert.equal(stats.rxDroppedMalformed, 0);
+    } finally {
+      sender.kill();
+    }
   });
 
   it("drops and counts a frame the kernel refuses, and keeps writing", async () => {

@@ -187,6 +187,23 @@ test("packets staged while waiting for a session: at most 128, oldest dropped", 
   assert.equal(b.delivered[127]?.length, 20 + 129, "order preserved");
 });
 
+test("with a session, a TUN batch larger than the staging queue goes out whole and in order (a TSO read is ~45 packets)", () => {
+  const { net, a, b } = pair();
+  a.sendTo(b, 8); // session up
+  const before = b.delivered.length;
+  const packets = Array.from({ length: 300 }, (_, i) => ipv4("10.0.0.1", "10.0.0.2", i));
+  a.core.handleTunPackets(packets);
+  net.pump();
+  assert.equal(a.core.stats.tx_staged_overflow ?? 0, 0);
+  const got = b.delivered.slice(before);
+  assert.equal(got.length, 300);
+  assert.deepEqual(
+    got.map((p) => p.length),
+    packets.map((p) => p.length),
+    "order preserved",
+  );
+});
+
 test("the responder does not rekey on receive, however old its keypair", () => {
   const { net, a, b } = pair();
   a.sendTo(b, 8);

@@ -14,7 +14,7 @@ import {
   MessageType,
 } from "../src/noise/messages.js";
 import { createTransportAead } from "@plug/fastpath";
-import { innerPacketLength, paddedLength, sealTransport, openTransport } from "../src/noise/transport.js";
+import { innerPacketLength, paddedLength, sealTransport, openTransport, transportCounterOf, transportReceiverOf } from "../src/noise/transport.js";
 
 const filled = (n: number, v: number): Uint8Array => new Uint8Array(n).fill(v);
 
@@ -99,6 +99,21 @@ test("transport header: receiver and 64-bit counter little-endian; the counter i
   // The same context keeps working after failures (it is re-IV'd per message).
   const again = sealTransport(createTransportAead(key, true), 1, 7n, Uint8Array.of(1, 2, 3), 1420);
   assert.deepEqual(openTransport(opener, again)?.subarray(0, 3), Uint8Array.of(1, 2, 3));
+});
+
+test("the receive path's byte-wise header reads agree with the DataView decoder at the 32- and 64-bit edges", () => {
+  const sealer = createTransportAead(filled(32, 4), true);
+  for (const [receiver, counter] of [
+    [0, 0n],
+    [1, 0xffffffffn],
+    [0x80000000, 0x100000000n],
+    [0xffffffff, 0x7fffffffffffffffn],
+    [0x12345678, 0xfffffffffffffffen],
+  ] as const) {
+    const msg = sealTransport(sealer, receiver, counter, Uint8Array.of(0x45), 1420);
+    assert.deepEqual({ receiver: transportReceiverOf(msg), counter: transportCounterOf(msg) }, decodeTransportHeader(msg));
+    assert.equal(transportCounterOf(msg), counter);
+  }
 });
 
 test("padding: multiple of 16, never past the MTU (WG-GO calculatePaddingSize)", () => {

@@ -5,8 +5,8 @@
 import { formatEndpoint, type Endpoint } from "../net/address.js";
 import type { Logger } from "../log/logger.js";
 import { REJECT_AFTER_MESSAGES } from "../noise/keypair.js";
-import { classify, decodeTransportHeader, MessageType } from "../noise/messages.js";
-import { innerPacketLength, openTransport, sourceAddressOf } from "../noise/transport.js";
+import { classify, MessageType } from "../noise/messages.js";
+import { innerPacketLength, openTransport, sourceAddressOf, transportCounterOf, transportReceiverOf } from "../noise/transport.js";
 import type { AllowedIps } from "../routing/allowed-ips.js";
 import { LAST_MINUTE_REKEY, REJECT_AFTER_TIME } from "./constants.js";
 import type { Drop } from "./drop-reasons.js";
@@ -54,19 +54,19 @@ export class ReceivePath {
     }
   }
 
+  /** `data` was classified as a transport message by handleDatagram (type 4, at least 32 bytes). */
   private receiveTransport(data: Uint8Array, from: Endpoint): void {
     const { drop } = this.d;
-    const header = decodeTransportHeader(data);
-    if (header === null) return drop("rx_malformed");
-    const found = this.d.indices.lookupKeypair(header.receiver);
+    const found = this.d.indices.lookupKeypair(transportReceiverOf(data));
     if (found === undefined) return drop("rx_unknown_index");
     const { peer, keypair: kp } = found;
     const now = this.d.clock.now();
     if (now - kp.created >= REJECT_AFTER_TIME) return drop("rx_expired_keypair");
-    if (header.counter >= REJECT_AFTER_MESSAGES) return drop("rx_replay");
+    const counter = transportCounterOf(data);
+    if (counter >= REJECT_AFTER_MESSAGES) return drop("rx_replay");
     const plaintext = openTransport(kp.receiveKey, data);
     if (plaintext === null) return drop("rx_decrypt_failed");
-    if (!kp.replay.check(header.counter)) return drop("rx_replay");
+    if (!kp.replay.check(counter)) return drop("rx_replay");
     // Authenticated from here on: only now may the endpoint move (§8.3).
     peer.endpoint = from;
     if (peer.confirm(kp, this.d.indices)) {
