@@ -5,8 +5,8 @@
       "sources": [
         "native/addon.c",
         "native/errno-error.c",
+        "native/fd-poll.c",
         "native/udp.c",
-        "native/udp-bind.c",
         "native/socket-mark.c",
         "native/aead.c",
         "native/protocol-crypto.c",

@@ -7,7 +7,6 @@
 
 static napi_value init(napi_env env, napi_value exports) {
   if (!register_udp(env, exports)) return NULL;
-  if (!register_udp_bind(env, exports)) return NULL;
   if (!register_socket_mark(env, exports)) return NULL;
   if (!register_aead(env, exports)) return NULL;
   if (!register_protocol_crypto(env, exports)) return NULL;

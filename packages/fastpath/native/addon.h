@@ -10,7 +10,6 @@
 int register_aead(napi_env env, napi_value exports);
 int register_protocol_crypto(napi_env env, napi_value exports);
 int register_udp(napi_env env, napi_value exports);
-int register_udp_bind(napi_env env, napi_value exports);
 int register_blake2s(napi_env env, napi_value exports);
 int register_x25519(napi_env env, napi_value exports);
 int register_socket_mark(napi_env env, napi_value exports);

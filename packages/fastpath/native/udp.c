@@ -27,6 +27,7 @@
 #include <uv.h>
 
 #include "addon.h"
+#include "fd-poll.h"
 
 // Record: [0..4) datagram length (u32 LE, receive only), [4..6) port (u16 LE),
 // [6] family (4 or 6), [8..24) address (IPv4 in the first 4 bytes),
@@ -119,6 +120,42 @@ static void set_buffer(int fd, int force_opt, int opt, int bytes) {
 // udpOpen(port, ipv6, bufferBytes) -> [fd, boundPort]
 // ipv6: an AF_INET6 socket with IPV6_V6ONLY off (dual-stack); else AF_INET.
 
+// Creates a non-blocking socket for ss's family, sets IPV6_V6ONLY to v6only
+// (IPv6 only; -1 leaves it), binds ss, requests buffers, and returns
+// [fd, boundPort] (or throws with the failing call's errno).
+static napi_value open_bound(napi_env env, struct sockaddr_storage *ss, socklen_t len, int v6only, int32_t buffer_bytes) {
+  int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  if (ss->ss_family == AF_INET6 && v6only >= 0 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "setsockopt IPV6_V6ONLY", err);
+  }
+  if (bind(fd, (struct sockaddr *)ss, len) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "bind", err);
+  }
+  if (buffer_bytes > 0) {
+    set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, buffer_bytes);
+    set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, buffer_bytes);
+  }
+  len = sizeof *ss;
+  if (getsockname(fd, (struct sockaddr *)ss, &len) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "getsockname", err);
+  }
+  uint16_t bound = ntohs(ss->ss_family == AF_INET6 ? ((struct sockaddr_in6 *)ss)->sin6_port : ((struct sockaddr_in *)ss)->sin_port);
+  napi_value result, fdv, portv;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int32(env, fd, &fdv);
+  napi_create_uint32(env, bound, &portv);
+  napi_set_element(env, result, 0, fdv);
+  napi_set_element(env, result, 1, portv);
+  return result;
+}
+
 static napi_value udp_open(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -131,53 +168,61 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "EINVAL", "udpOpen(port, ipv6, bufferBytes): bad arguments");
     return NULL;
   }
-  int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_errno(env, "socket", errno);
   struct sockaddr_storage ss;
   memset(&ss, 0, sizeof ss);
-  socklen_t len;
   if (ipv6) {
-    int off = 0;
-    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0) {
-      int err = errno;
-      close(fd);
-      return throw_errno(env, "setsockopt IPV6_V6ONLY", err);
-    }
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
     in6->sin6_family = AF_INET6;
     in6->sin6_port = htons((uint16_t)port);
     in6->sin6_addr = in6addr_any;
-    len = sizeof *in6;
-  } else {
-    struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+    return open_bound(env, &ss, sizeof *in6, 0, buffer_bytes);
+  }
+  struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+  in->sin_family = AF_INET;
+  in->sin_port = htons((uint16_t)port);
+  in->sin_addr.s_addr = htonl(INADDR_ANY);
+  return open_bound(env, &ss, sizeof *in, -1, buffer_bytes);
+}
+
+// ---------------------------------------------------------------------------
+// udpOpenAt(address, port, bufferBytes) -> [fd, boundPort]: a UDP socket bound
+// to one local address, for servers that must answer from the address a
+// request reached (coordd's RFC 5780 STUN uses two addresses x two ports and
+// answers CHANGE-REQUESTs from a chosen one). The fd is used with
+// udpStartPoll/udpSend like udpOpen's; an IPv6 socket is always used in
+// dual-stack mode by udpSend (IPv6 records are only sendable that way), and is
+// dual-stack for real only when bound to "::".
+
+#define MAX_ADDRESS_TEXT 64
+
+static napi_value udp_open_at(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  char text[MAX_ADDRESS_TEXT];
+  size_t text_len = 0;
+  uint32_t port = 0;
+  int32_t buffer_bytes = 0;
+  if (argc < 3 || napi_get_value_string_utf8(env, argv[0], text, sizeof text, &text_len) != napi_ok ||
+      napi_get_value_uint32(env, argv[1], &port) != napi_ok || port > 65535 || napi_get_value_int32(env, argv[2], &buffer_bytes) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "udpOpenAt(address, port, bufferBytes): bad arguments");
+    return NULL;
+  }
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+  if (inet_pton(AF_INET, text, &in->sin_addr) == 1) {
     in->sin_family = AF_INET;
     in->sin_port = htons((uint16_t)port);
-    in->sin_addr.s_addr = htonl(INADDR_ANY);
-    len = sizeof *in;
+    return open_bound(env, &ss, sizeof *in, -1, buffer_bytes);
   }
-  if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, "bind", err);
+  if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons((uint16_t)port);
+    return open_bound(env, &ss, sizeof *in6, IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) ? 0 : 1, buffer_bytes);
   }
-  if (buffer_bytes > 0) {
-    set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, buffer_bytes);
-    set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, buffer_bytes);
-  }
-  len = sizeof ss;
-  if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, "getsockname", err);
-  }
-  uint16_t bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
-  napi_value result, fdv, portv;
-  napi_create_array_with_length(env, 2, &result);
-  napi_create_int32(env, fd, &fdv);
-  napi_create_uint32(env, bound, &portv);
-  napi_set_element(env, result, 0, fdv);
-  napi_set_element(env, result, 1, portv);
-  return result;
+  return throw_errno(env, "udpOpenAt: not an IP address", EINVAL);
 }
 
 // ---------------------------------------------------------------------------
@@ -465,28 +510,12 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
 #define UDP_GRO 104
 #endif
 
-typedef struct udp_poller udp_poller_t;
-
 typedef struct {
-  udp_poller_t *poller;
-} udp_box_t;
-
-struct udp_poller {
-  uv_poll_t handle;
-  napi_env env;
-  napi_ref on_batch;
-  napi_ref on_error;
-  napi_ref records_ref;
-  uint8_t *records;
+  fd_poll_t w;  // first: the fd-poll callbacks cast back to the poller
+  uint8_t *records;  // points into the records array the watch keeps alive
   uint32_t records_cap;  // records the array holds: the most datagrams per JS call
-  napi_ref rx_stats_ref;
   double *rx_stats;
   int gro;
-  napi_async_context async_ctx;
-  napi_async_cleanup_hook_handle cleanup;
-  udp_box_t *box;
-  int fd;
-  int closing;
   struct mmsghdr msgs[RECV_BATCH];
   struct iovec iovs[RECV_BATCH];
   struct sockaddr_storage addrs[RECV_BATCH];
@@ -495,58 +524,12 @@ struct udp_poller {
     struct cmsghdr align;
   } ctrl[RECV_BATCH];
   uint8_t *slab;  // RECV_BATCH slots of RECV_SLOT bytes; untouched pages cost no RSS
-};
+} udp_poller_t;
 
-static void udp_free(udp_poller_t *p) {
+static void udp_release(fd_poll_t *w) {
+  udp_poller_t *p = (udp_poller_t *)w;
   free(p->slab);
   free(p);
-}
-
-static void udp_free_after_close(uv_handle_t *h) { udp_free((udp_poller_t *)h->data); }
-
-static void udp_free_after_env_cleanup(uv_handle_t *h) {
-  udp_poller_t *p = (udp_poller_t *)h->data;
-  napi_remove_async_cleanup_hook(p->cleanup);
-  udp_free(p);
-}
-
-static void udp_poller_stop(udp_poller_t *p) {
-  if (p->closing) return;
-  p->closing = 1;
-  if (p->box != NULL) p->box->poller = NULL;
-  uv_poll_stop(&p->handle);
-  napi_delete_reference(p->env, p->on_batch);
-  napi_delete_reference(p->env, p->on_error);
-  napi_delete_reference(p->env, p->records_ref);
-  napi_delete_reference(p->env, p->rx_stats_ref);
-  if (p->async_ctx != NULL) napi_async_destroy(p->env, p->async_ctx);
-  napi_remove_async_cleanup_hook(p->cleanup);
-  uv_close((uv_handle_t *)&p->handle, udp_free_after_close);
-}
-
-static void udp_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
-  udp_poller_t *p = (udp_poller_t *)arg;
-  if (p->closing) return;
-  p->closing = 1;
-  if (p->box != NULL) p->box->poller = NULL;
-  uv_poll_stop(&p->handle);
-  uv_close((uv_handle_t *)&p->handle, udp_free_after_env_cleanup);
-}
-
-static void udp_call(udp_poller_t *p, napi_ref fn_ref, size_t argc, napi_value *argv) {
-  napi_env env = p->env;
-  napi_value fn, recv, ignored;
-  if (napi_get_reference_value(env, fn_ref, &fn) != napi_ok || fn == NULL) return;
-  napi_get_global(env, &recv);
-  if (napi_make_callback(env, p->async_ctx, recv, fn, argc, argv, &ignored) != napi_ok) {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) {
-      napi_value exc;
-      napi_get_and_clear_last_exception(env, &exc);
-      napi_fatal_exception(env, exc);
-    }
-  }
 }
 
 // The segment size of a coalesced message, 0 when it is one datagram.
@@ -564,7 +547,7 @@ static size_t gro_segment(struct msghdr *h) {
 // Hands messages [*msg, n) to JS, starting *seg_off bytes into message *msg,
 // as at most records_cap datagrams; advances *msg / *seg_off past what it sent.
 static void udp_deliver_chunk(udp_poller_t *p, int n, int *msg, size_t *seg_off) {
-  napi_env env = p->env;
+  napi_env env = p->w.env;
   uint32_t count = 0;
   size_t total = 0;
   int i = *msg;
@@ -618,13 +601,12 @@ static void udp_deliver_chunk(udp_poller_t *p, int n, int *msg, size_t *seg_off)
   napi_value argv[2];
   argv[0] = payloads;
   napi_create_uint32(env, count, &argv[1]);
-  udp_call(p, p->on_batch, 2, argv);
+  fd_poll_call(&p->w, p->w.on_data, 2, argv);
 }
 
-static void udp_on_poll(uv_poll_t *handle, int status, int events) {
-  udp_poller_t *p = (udp_poller_t *)handle->data;
-  if (p->closing) return;
-  napi_env env = p->env;
+static void udp_on_readable(fd_poll_t *w, int status) {
+  udp_poller_t *p = (udp_poller_t *)w;
+  napi_env env = w->env;
   for (int i = 0; i < RECV_BATCH; i++) {
     p->iovs[i].iov_base = p->slab + (size_t)i * RECV_SLOT;
     p->iovs[i].iov_len = RECV_SLOT;
@@ -640,34 +622,26 @@ static void udp_on_poll(uv_poll_t *handle, int status, int events) {
   }
   int n;
   do {
-    n = recvmmsg(p->fd, p->msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
+    n = recvmmsg(w->fd, p->msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
   } while (n < 0 && errno == EINTR);
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   if (n > 0) {
     int msg = 0;
     size_t seg_off = 0;
     // The handler may close the socket (stopping this poller) between chunks.
-    while (msg < n && !p->closing) udp_deliver_chunk(p, n, &msg, &seg_off);
+    while (msg < n && !w->closing) udp_deliver_chunk(p, n, &msg, &seg_off);
   } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
     // Reported, never fatal: a UDP socket's errors (e.g. a queued ICMP error)
     // are transient, and a broken socket is replaced by a listen-port change.
     napi_value argv[1];
     argv[0] = make_errno_error(env, "recvmmsg", errno);
-    udp_call(p, p->on_error, 1, argv);
+    fd_poll_call(w, w->on_error, 1, argv);
   } else if (status < 0) {
     napi_value argv[1];
     argv[0] = make_errno_error(env, "poll", -status);
-    udp_call(p, p->on_error, 1, argv);
+    fd_poll_call(w, w->on_error, 1, argv);
   }
-  napi_close_handle_scope(env, scope);
 }
 
-static void udp_box_finalize(napi_env env, void *data, void *hint) {
-  udp_box_t *box = (udp_box_t *)data;
-  if (box->poller != NULL) box->poller->box = NULL;
-  free(box);
-}
 
 static napi_value udp_start_poll(napi_env env, napi_callback_info info) {
   size_t argc = 6;
@@ -693,20 +667,13 @@ static napi_value udp_start_poll(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "EINVAL", "udpStartPoll(fd, records, onBatch, onError, gro, rxStats): bad arguments");
     return NULL;
   }
-  uv_loop_t *loop = NULL;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_errno(env, "udpStartPoll", EINVAL);
   udp_poller_t *p = (udp_poller_t *)calloc(1, sizeof *p);
-  udp_box_t *box = (udp_box_t *)calloc(1, sizeof *box);
   uint8_t *slab = (uint8_t *)malloc((size_t)RECV_BATCH * RECV_SLOT);
-  if (p == NULL || box == NULL || slab == NULL) {
+  if (p == NULL || slab == NULL) {
     free(p);
-    free(box);
     free(slab);
     return throw_errno(env, "udpStartPoll", ENOMEM);
   }
-  p->env = env;
-  p->fd = fd;
-  p->box = box;
   p->slab = slab;
   p->records = records;
   p->records_cap = (uint32_t)(records_len / RECORD_SIZE);
@@ -717,52 +684,10 @@ static napi_value udp_start_poll(napi_env env, napi_callback_info info) {
     if (setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on) == 0) p->gro = 1;
     else p->rx_stats[2] = 1;
   }
-  box->poller = p;
-  int rc = uv_poll_init(loop, &p->handle, fd);
-  if (rc < 0) {
-    udp_free(p);
-    free(box);
-    return throw_errno(env, "uv_poll_init", -rc);
-  }
-  p->handle.data = p;
-  napi_value resource_name;
-  napi_create_string_utf8(env, "plug:udp", NAPI_AUTO_LENGTH, &resource_name);
-  napi_async_init(env, NULL, resource_name, &p->async_ctx);
-  // The reference keeps the records array (and so the memory p->records points into) alive.
-  napi_create_reference(env, argv[1], 1, &p->records_ref);
-  napi_create_reference(env, argv[5], 1, &p->rx_stats_ref);
-  napi_create_reference(env, argv[2], 1, &p->on_batch);
-  napi_create_reference(env, argv[3], 1, &p->on_error);
-  napi_add_async_cleanup_hook(env, udp_env_cleanup, p, &p->cleanup);
-  rc = uv_poll_start(&p->handle, UV_READABLE, udp_on_poll);
-  if (rc < 0) {
-    udp_poller_stop(p);
-    free(box);
-    return throw_errno(env, "uv_poll_start", -rc);
-  }
-  napi_value external;
-  if (napi_create_external(env, box, udp_box_finalize, NULL, &external) != napi_ok) {
-    udp_poller_stop(p);
-    free(box);
-    napi_throw_error(env, "EADDON", "udpStartPoll: cannot create handle");
-    return NULL;
-  }
-  return external;
+  napi_value keep[2] = {argv[1], argv[5]};
+  return fd_poll_start(env, &p->w, fd, "plug:udp", argv[2], argv[3], keep, 2, udp_on_readable, udp_release);
 }
 
-static napi_value udp_stop_poll(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  void *data = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok) {
-    napi_throw_type_error(env, "EINVAL", "udpStopPoll(handle): bad handle");
-    return NULL;
-  }
-  udp_box_t *box = (udp_box_t *)data;
-  if (box->poller != NULL) udp_poller_stop(box->poller);
-  return NULL;
-}
 
 // udpClose(fd): the socket is the addon's, so closing it is too (after udpStopPoll).
 static napi_value udp_close(napi_env env, napi_callback_info info) {
@@ -781,11 +706,12 @@ static napi_value udp_close(napi_env env, napi_callback_info info) {
 int register_udp(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"udpOpen", NULL, udp_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"udpOpenAt", NULL, udp_open_at, NULL, NULL, NULL, napi_enumerable, NULL},
       {"udpEncodeAddress", NULL, udp_encode_address, NULL, NULL, NULL, napi_enumerable, NULL},
       {"udpDecodeAddress", NULL, udp_decode_address, NULL, NULL, NULL, napi_enumerable, NULL},
       {"udpSend", NULL, udp_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"udpStartPoll", NULL, udp_start_poll, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"udpStopPoll", NULL, udp_stop_poll, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"udpStopPoll", NULL, fd_poll_stop_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"udpClose", NULL, udp_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;

@@ -6,3 +6,4 @@ export { createTransportAead, sealTransportInPlace, openTransportInPlace, destro
 export { blake2sHash, blake2sKdf, blake2sMac } from "./blake2s.js";
 export { x25519PrivateKey, x25519Derive, type X25519PrivateKey } from "./x25519.js";
 export { hmacSha256, hkdfSha256 } from "./protocol-crypto.js";
+export { loadAddon, isNativeError, type NativeError } from "./addon-loader.js";

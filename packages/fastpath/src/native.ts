@@ -1,8 +1,10 @@
 // The compiled addon (native/addon.c and the files it registers) and the shape
 // of what it exports. Loaded lazily so that importing @plug/fastpath for its
 // types never needs the addon.
-import { createRequire } from "node:module";
+import { loadAddon, type NativeError } from "./addon-loader.js";
 import { FastpathError } from "./errors.js";
+
+export { isNativeError } from "./addon-loader.js";
 
 /** Opaque handle of an active poll; stopPoll on it is idempotent. */
 export type PollHandle = object & { readonly __brand: "PollHandle" };
@@ -12,12 +14,6 @@ export type X25519Handle = object & { readonly __brand: "X25519Handle" };
 
 /** Opaque OpenSSL ChaCha20-Poly1305 context of one key and direction (native/aead.c). */
 export type AeadHandle = object & { readonly __brand: "AeadHandle" };
-
-/** The native Error shape: code is the errno name ("EBUSY"), errno the number. */
-export interface NativeError extends Error {
-  readonly code: string;
-  readonly errno: number;
-}
 
 export interface NativeBinding {
   setSocketMark(fd: number, mark: number): void;
@@ -57,20 +53,6 @@ export interface NativeBinding {
 let binding: NativeBinding | undefined;
 
 export function native(): NativeBinding {
-  if (binding !== undefined) return binding;
-  const require = createRequire(import.meta.url);
-  try {
-    // Same relative path from src/ (tsx) and dist/ (compiled).
-    binding = require("../build/Release/plug_fastpath.node") as NativeBinding;
-  } catch (err) {
-    throw new FastpathError(
-      `the @plug/fastpath native addon is not built (${(err as Error).message}); run "npm ci" at the repo root or "npx node-gyp rebuild -C packages/fastpath"`,
-      "ENOADDON",
-    );
-  }
+  binding ??= loadAddon<NativeBinding>(import.meta.url, "plug_fastpath", "@plug/fastpath", "packages/fastpath", (message) => new FastpathError(message, "ENOADDON"));
   return binding;
-}
-
-export function isNativeError(err: unknown): err is NativeError {
-  return err instanceof Error && typeof (err as Partial<NativeError>).code === "string";
 }

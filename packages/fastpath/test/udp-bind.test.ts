@@ -1,4 +1,4 @@
-// BatchUdpSocket.openAt (native/udp-bind.c): a socket bound to one local
+// BatchUdpSocket.openAt (native/udp.c, udpOpenAt): a socket bound to one local
 // address answers from that address, in both families, next to another
 // socket on the same port and a different address; bad input fails clearly.
 import { describe, it } from "node:test";

@@ -27,6 +27,7 @@
 #include <uv.h>
 
 #include "errno-error.h"
+#include "fd-poll.h"
 
 // A TUN frame is at most one IP packet; 64 KiB covers the largest IPv4/IPv6
 // (non-jumbo) datagram, so a read can never truncate.
@@ -448,116 +449,19 @@ static napi_value tun_write(napi_env env, napi_callback_info info) {
 }
 
 // ---------------------------------------------------------------------------
-// startPoll(fd, onPackets, onError) -> handle; stopPoll(handle)
+// startPoll(fd, lengths, onPackets, onError, vnet, rxStats) -> handle; stopPoll(handle): the
+// watch itself is fastpath's fd-poll.c, shared with the UDP socket.
 
-typedef struct poller poller_t;
-
-// What the JS handle points to. It outlives the poller (freed by the
-// external's finalizer) so a stopPoll after close or after a fatal error sees
-// NULL instead of freed memory.
 typedef struct {
-  poller_t *poller;
-} poll_box_t;
-
-struct poller {
-  uv_poll_t handle;
-  napi_env env;
-  napi_ref on_packets;
-  napi_ref on_error;
-  napi_ref lengths_ref;  // keeps the Uint32Array `lengths` points into alive
-  uint32_t *lengths;
+  fd_poll_t w;  // first: the fd-poll callbacks cast back to the poller
+  uint32_t *lengths;  // points into the Uint32Array `lengths` the watch keeps alive
   int vnet;  // frames start with a virtio_net_hdr
-  napi_ref rx_stats_ref;
   double *rx_stats;  // [superPackets, segmentsFromThem, droppedMalformed]
   unsigned char frame[MAX_FRAME];  // a super-packet, before it is cut into the slab
-  napi_async_context async_ctx;
-  napi_async_cleanup_hook_handle cleanup;
-  poll_box_t *box;
-  int fd;
-  int closing;
   unsigned char slab[SLAB_SIZE];
-};
+} poller_t;
 
-static void poller_free_after_close(uv_handle_t *h) {
-  poller_t *p = (poller_t *)h->data;
-  free(p);
-}
-
-static void poller_free_after_env_cleanup(uv_handle_t *h) {
-  poller_t *p = (poller_t *)h->data;
-  napi_remove_async_cleanup_hook(p->cleanup);
-  free(p);
-}
-
-// Stops watching and releases JS references; the fd itself belongs to JS.
-static void poller_stop(poller_t *p) {
-  if (p->closing) return;
-  p->closing = 1;
-  if (p->box != NULL) p->box->poller = NULL;
-  uv_poll_stop(&p->handle);
-  napi_delete_reference(p->env, p->on_packets);
-  napi_delete_reference(p->env, p->on_error);
-  napi_delete_reference(p->env, p->lengths_ref);
-  napi_delete_reference(p->env, p->rx_stats_ref);
-  napi_async_destroy(p->env, p->async_ctx);
-  napi_remove_async_cleanup_hook(p->cleanup);
-  uv_close((uv_handle_t *)&p->handle, poller_free_after_close);
-}
-
-// Environment teardown (e.g. a Worker exiting with the device open): close
-// the handle so the loop can shut down; JS can no longer be called.
-static void poller_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
-  poller_t *p = (poller_t *)arg;
-  if (p->closing) return;
-  p->closing = 1;
-  if (p->box != NULL) p->box->poller = NULL;
-  uv_poll_stop(&p->handle);
-  uv_close((uv_handle_t *)&p->handle, poller_free_after_env_cleanup);
-}
-
-static void call_js(poller_t *p, napi_ref fn_ref, size_t argc, napi_value *argv) {
-  napi_env env = p->env;
-  napi_value fn, recv, ignored;
-  if (napi_get_reference_value(env, fn_ref, &fn) != napi_ok || fn == NULL) return;
-  napi_get_global(env, &recv);
-  if (napi_make_callback(env, p->async_ctx, recv, fn, argc, argv, &ignored) != napi_ok) {
-    // A throwing handler behaves like any throwing event-loop callback.
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) {
-      napi_value exc;
-      napi_get_and_clear_last_exception(env, &exc);
-      napi_fatal_exception(env, exc);
-    }
-  }
-}
-
-static void report_fatal(poller_t *p, napi_value error) {
-  // Grab the handler before stopping (stopping deletes the reference).
-  napi_value fn = NULL;
-  napi_get_reference_value(p->env, p->on_error, &fn);
-  napi_ref keep = NULL;
-  if (fn != NULL) napi_create_reference(p->env, fn, 1, &keep);
-  napi_async_context ctx = p->async_ctx;
-  // Keep the async context alive for the call below; destroy it afterwards.
-  p->async_ctx = NULL;
-  poller_stop(p);
-  if (keep != NULL) {
-    napi_value recv, ignored;
-    napi_get_global(p->env, &recv);
-    if (napi_make_callback(p->env, ctx, recv, fn, 1, &error, &ignored) != napi_ok) {
-      bool pending = false;
-      napi_is_exception_pending(p->env, &pending);
-      if (pending) {
-        napi_value exc;
-        napi_get_and_clear_last_exception(p->env, &exc);
-        napi_fatal_exception(p->env, exc);
-      }
-    }
-    napi_delete_reference(p->env, keep);
-  }
-  if (ctx != NULL) napi_async_destroy(p->env, ctx);
-}
+static void poller_release(fd_poll_t *w) { free(w); }
 
 static void put16(uint8_t *p, uint16_t v) {
   p[0] = (uint8_t)(v >> 8);
@@ -634,12 +538,9 @@ static uint32_t segment_tso(const uint8_t *frame, size_t len, const struct virti
   return (uint32_t)count;
 }
 
-static void on_poll(uv_poll_t *handle, int status, int events) {
-  poller_t *p = (poller_t *)handle->data;
-  if (p->closing) return;
-  napi_env env = p->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+static void on_readable(fd_poll_t *w, int status) {
+  poller_t *p = (poller_t *)w;
+  napi_env env = w->env;
 
   int fatal = 0;
   const char *fatal_op = "read";
@@ -653,7 +554,7 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     struct virtio_net_hdr vh;
     uint8_t *dst = p->slab + used;
     struct iovec iov[2] = {{&vh, sizeof vh}, {dst, MAX_FRAME}};
-    ssize_t r = p->vnet ? readv(p->fd, iov, 2) : read(p->fd, dst, MAX_FRAME);
+    ssize_t r = p->vnet ? readv(w->fd, iov, 2) : read(w->fd, dst, MAX_FRAME);
     if (r < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) fatal = errno;
@@ -693,7 +594,7 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     napi_value argv[2];
     if (napi_create_buffer_copy(env, used, p->slab, NULL, &argv[0]) == napi_ok &&
         napi_create_uint32(env, n, &argv[1]) == napi_ok) {
-      call_js(p, p->on_packets, 2, argv);
+      fd_poll_call(w, w->on_data, 2, argv);
     }
   }
   if (!fatal && status < 0) {
@@ -701,15 +602,9 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     fatal_op = "poll";
   }
   // The packets handler may have closed the device.
-  if (fatal && !p->closing) report_fatal(p, make_errno_error(env, fatal_op, fatal));
-  napi_close_handle_scope(env, scope);
+  if (fatal && !w->closing) fd_poll_fail(w, make_errno_error(env, fatal_op, fatal));
 }
 
-static void box_finalize(napi_env env, void *data, void *hint) {
-  poll_box_t *box = (poll_box_t *)data;
-  if (box->poller != NULL) box->poller->box = NULL;
-  free(box);
-}
 
 static napi_value tun_start_poll(napi_env env, napi_callback_info info) {
   size_t argc = 6;
@@ -737,68 +632,15 @@ static napi_value tun_start_poll(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "EINVAL", "startPoll(fd, lengths: Uint32Array(640), onPackets, onError, vnet, rxStats): bad arguments");
     return NULL;
   }
-  uv_loop_t *loop = NULL;
-  CHECK(env, napi_get_uv_event_loop(env, &loop));
-
   poller_t *p = (poller_t *)calloc(1, sizeof *p);
-  poll_box_t *box = (poll_box_t *)calloc(1, sizeof *box);
-  if (p == NULL || box == NULL) {
-    free(p);
-    free(box);
-    return throw_errno(env, "startPoll", ENOMEM);
-  }
-  p->env = env;
-  p->fd = fd;
-  p->box = box;
-  box->poller = p;
-  int rc = uv_poll_init(loop, &p->handle, fd);
-  if (rc < 0) {
-    free(p);
-    free(box);
-    return throw_errno(env, "uv_poll_init", -rc);
-  }
-  p->handle.data = p;
-  napi_value resource_name;
-  napi_create_string_utf8(env, "plug:tun", NAPI_AUTO_LENGTH, &resource_name);
-  napi_async_init(env, NULL, resource_name, &p->async_ctx);
+  if (p == NULL) return throw_errno(env, "startPoll", ENOMEM);
   p->lengths = (uint32_t *)ldata;
   p->vnet = vnet;
   p->rx_stats = (double *)rdata;
-  napi_create_reference(env, argv[5], 1, &p->rx_stats_ref);
-  napi_create_reference(env, argv[1], 1, &p->lengths_ref);
-  napi_create_reference(env, argv[2], 1, &p->on_packets);
-  napi_create_reference(env, argv[3], 1, &p->on_error);
-  napi_add_async_cleanup_hook(env, poller_env_cleanup, p, &p->cleanup);
-
-  rc = uv_poll_start(&p->handle, UV_READABLE, on_poll);
-  if (rc < 0) {
-    poller_stop(p);
-    free(box);
-    return throw_errno(env, "uv_poll_start", -rc);
-  }
-  napi_value external;
-  if (napi_create_external(env, box, box_finalize, NULL, &external) != napi_ok) {
-    poller_stop(p);
-    free(box);
-    napi_throw_error(env, "EADDON", "startPoll: cannot create handle");
-    return NULL;
-  }
-  return external;
+  napi_value keep[2] = {argv[1], argv[5]};
+  return fd_poll_start(env, &p->w, fd, "plug:tun", argv[2], argv[3], keep, 2, on_readable, poller_release);
 }
 
-static napi_value tun_stop_poll(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *data = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok) {
-    napi_throw_type_error(env, "EINVAL", "stopPoll(handle): bad handle");
-    return NULL;
-  }
-  poll_box_t *box = (poll_box_t *)data;
-  if (box->poller != NULL) poller_stop(box->poller);
-  return NULL;
-}
 
 // ---------------------------------------------------------------------------
 // setMtu(name, mtu) / getMtu(name) / setUp(name): interface settings through
@@ -879,7 +721,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, tun_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"write", NULL, tun_write, NULL, NULL, NULL, napi_enumerable, NULL},
       {"startPoll", NULL, tun_start_poll, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"stopPoll", NULL, tun_stop_poll, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"stopPoll", NULL, fd_poll_stop_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setMtu", NULL, tun_set_mtu, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getMtu", NULL, tun_get_mtu, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setUp", NULL, tun_set_up, NULL, NULL, NULL, napi_enumerable, NULL},

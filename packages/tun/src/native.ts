@@ -1,16 +1,12 @@
 // The compiled addon (native/tun.c) and the shape of what it exports. Loaded
 // lazily so that importing @plug/tun for its types never needs the addon.
-import { createRequire } from "node:module";
+import { isNativeError, loadAddon, type NativeError } from "@plug/fastpath";
 import { TunError } from "./types.js";
+
+export { isNativeError };
 
 /** Opaque handle of an active poll; stopPoll on it is idempotent. */
 export type PollHandle = object & { readonly __brand: "PollHandle" };
-
-/** The native Error shape: code is the errno name ("EBUSY"), errno the number. */
-export interface NativeError extends Error {
-  readonly code: string;
-  readonly errno: number;
-}
 
 export interface NativeBinding {
   /** vnet: frames carry a virtio_net_hdr (IFF_VNET_HDR), so writes can coalesce. */
@@ -44,20 +40,6 @@ export interface NativeBinding {
 let binding: NativeBinding | undefined;
 
 export function native(): NativeBinding {
-  if (binding !== undefined) return binding;
-  const require = createRequire(import.meta.url);
-  try {
-    // Same relative path from src/ (tsx) and dist/ (compiled).
-    binding = require("../build/Release/plug_tun.node") as NativeBinding;
-  } catch (err) {
-    throw new TunError(
-      `the @plug/tun native addon is not built (${(err as Error).message}); run "npm ci" at the repo root or "npx node-gyp rebuild -C packages/tun"`,
-      "ENOADDON",
-    );
-  }
+  binding ??= loadAddon<NativeBinding>(import.meta.url, "plug_tun", "@plug/tun", "packages/tun", (message) => new TunError(message, "ENOADDON"));
   return binding;
-}
-
-export function isNativeError(err: unknown): err is NativeError {
-  return err instanceof Error && typeof (err as Partial<NativeError>).code === "string";
 }
