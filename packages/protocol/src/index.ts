@@ -4,7 +4,7 @@ export * from "./crypto/primitives.js";
 export * from "./crypto/keys.js";
 // Endpoints and IP text: @plug/wireguard's address module through its "./net" subpath, which loads only
 // node:net (the package root would load the device and @plug/tun, which coordd's image must not need).
-export { AddressError, formatIp, normalizeEndpoint, parseIp, type Endpoint, type IpFamily } from "@plug/wireguard/net";
+export { AddressError, formatIp, normalizeEndpoint, parseIp, writeCanonicalIpv4, type Endpoint, type IpFamily } from "@plug/wireguard/net";
 export * from "./keys/labels.js";
 export * from "./keys/pair.js";
 export * from "./wire/errors.js";

@@ -3,6 +3,7 @@
 // relayed frames go out in one sendmmsg instead of one syscall each. The
 // bytes are not copied; relayed frames are views into the receive batch.
 import { UDP_RECORD_SIZE, type BatchUdpSocket } from "@plug/fastpath";
+import { writeCanonicalIpv4 } from "@plug/protocol";
 
 /** Beyond this many queued datagrams the queue flushes at once (the addon sends in chunks of 64 anyway). */
 const CAPACITY = 256;
@@ -22,7 +23,7 @@ export class SendQueue {
   /** Queues `bytes` to an IPv4 address in dotted-quad text; false when it is not one. */
   pushIpv4(bytes: Uint8Array, address: string, port: number): boolean {
     const at = this.datagrams.length * UDP_RECORD_SIZE;
-    if (!writeIpv4(this.records, at + 8, address)) return false;
+    if (!writeCanonicalIpv4(address, this.records, at + 8)) return false;
     this.records.fill(0, at, at + 8);
     this.records.fill(0, at + 12, at + UDP_RECORD_SIZE);
     this.records[at + 4] = port & 0xff;
@@ -52,27 +53,4 @@ export class SendQueue {
     this.socket.send(this.datagrams, this.records, n);
     this.datagrams.length = 0;
   }
-}
-
-/** Parses "a.b.c.d" into out[at..at + 4) without allocating; false for anything else. */
-function writeIpv4(out: Uint8Array, at: number, text: string): boolean {
-  let part = 0;
-  let value = 0;
-  let digits = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
-    if (c === 0x2e) {
-      if (digits === 0 || part > 3) return false;
-      out[at + part++] = value;
-      value = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
-      value = value * 10 + (c - 0x30);
-      if (value > 255) return false;
-      digits++;
-    } else {
-      return false;
-    }
-  }
-  return part === 4;
 }

@@ -157,3 +157,32 @@ export function normalizeEndpoint(address: string, port: number): Endpoint {
   if (lower.startsWith("::ffff:") && isIPv4(address.slice(7))) return { family: 4, address: address.slice(7), port };
   return { family: isIPv4(address) ? 4 : 6, address, port };
 }
+
+/**
+ * Dotted-quad text in its canonical form (no leading zeros, as inet_ntop and
+ * Node print it) into out[at..at + 4), without parseIp's validation and
+ * allocation: for hot paths that see one address per datagram (coordd's
+ * answers, the protocol's observed endpoints). Anything else returns false
+ * (out may then hold partial bytes) and the caller takes the general path.
+ */
+export function writeCanonicalIpv4(text: string, out: Uint8Array, at = 0): boolean {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || part > 3) return false;
+      out[at + part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39 && !(digits === 1 && value === 0)) {
+      value = value * 10 + (c - 0x30);
+      if (value > 255) return false;
+      digits++;
+    } else {
+      return false;
+    }
+  }
+  return part === 4;
+}
