@@ -1,7 +1,7 @@
 // The Linux TUN device for plug, as a plain Node-API addon (the UDP socket and
 // OpenSSL primitives are @plug/fastpath's addon).
 //
-// Why native at all: Node cannot issue ioctl(TUNSETIFF) or setsockopt(SO_MARK),
+// Why native at all: Node cannot issue ioctl(TUNSETIFF) or TUNSETOFFLOAD,
 // and reading a TUN fd through fs.read parks a threadpool thread in a blocking
 // read(), which makes process.exit() hang. Here the fd is non-blocking and
 // watched by a uv_poll_t on Node's own event loop; on readability we drain a
