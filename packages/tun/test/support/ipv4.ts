@@ -87,8 +87,8 @@ export interface TcpSegment {
   readonly data: Buffer;
 }
 
-/** A TCP segment (no options, window 65535) inside an IPv4 packet, both checksums right. */
-export function tcpIpv4(source: string, destination: string, s: Omit<TcpSegment, "data"> & { data?: Uint8Array }): Buffer {
+/** A TCP header (no options, window 65535) and its payload; the checksum field is left 0. */
+function tcpSegment(s: Omit<TcpSegment, "data"> & { data?: Uint8Array }): Buffer {
   const data = s.data ?? new Uint8Array(0);
   const tcp = Buffer.alloc(20 + data.length);
   tcp.writeUInt16BE(s.sourcePort, 0);
@@ -99,6 +99,12 @@ export function tcpIpv4(source: string, destination: string, s: Omit<TcpSegment,
   tcp[13] = s.flags;
   tcp.writeUInt16BE(65535, 14);
   tcp.set(data, 20);
+  return tcp;
+}
+
+/** A TCP segment (no options, window 65535) inside an IPv4 packet, both checksums right. */
+export function tcpIpv4(source: string, destination: string, s: Omit<TcpSegment, "data"> & { data?: Uint8Array }): Buffer {
+  const tcp = tcpSegment(s);
   const pseudo = Buffer.alloc(12);
   pseudo.set(addressBytes(source), 0);
   pseudo.set(addressBytes(destination), 4);
@@ -146,16 +152,7 @@ function v6Bytes(text: string): Buffer {
 
 /** A TCP segment (no options) in an IPv6 packet (hop limit 64, no extension headers). */
 export function tcpIpv6(source: string, destination: string, s: Omit<TcpSegment, "data"> & { data?: Uint8Array }): Buffer {
-  const data = s.data ?? new Uint8Array(0);
-  const tcp = Buffer.alloc(20 + data.length);
-  tcp.writeUInt16BE(s.sourcePort, 0);
-  tcp.writeUInt16BE(s.destinationPort, 2);
-  tcp.writeUInt32BE(s.seq >>> 0, 4);
-  tcp.writeUInt32BE(s.ack >>> 0, 8);
-  tcp[12] = 5 << 4;
-  tcp[13] = s.flags;
-  tcp.writeUInt16BE(65535, 14);
-  tcp.set(data, 20);
+  const tcp = tcpSegment(s);
   tcp.writeUInt16BE(checksum(Buffer.concat([v6Pseudo(v6Bytes(source), v6Bytes(destination), tcp.length), tcp])), 16);
   const ip = Buffer.alloc(40);
   ip[0] = 0x60;
