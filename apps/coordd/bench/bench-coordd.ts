@@ -2,6 +2,9 @@
 //   npm run bench:coordd            full run (about a minute)
 //   npm run bench:coordd -- --quick  smaller counts, for a smoke test
 //   npm run bench:coordd -- --phases push,relay   only some of: core, reg, push, relay (while iterating)
+//   BENCH_COORDD_NODE_ARGS="--max-semi-space-size=4"   node flags for the coordd process
+//   BENCH_PUSH_SETTLE_MS=5000       wait before the push phase (default 300 ms; lets coordd's GC settle
+//                                   after the 100,000 registrations of the reg phase)
 // coordd runs as its own process (its own core, as deployed); this process
 // simulates the clients over UDP. The per-source abuse limits are lifted for
 // the run, because every simulated client shares 127.0.0.1 and a real
@@ -239,7 +242,7 @@ async function main(): Promise<void> {
     }
     await blast(firstSide, () => acks);
     await blast(warmup, () => acks);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, Number(process.env.BENCH_PUSH_SETTLE_MS ?? 300)));
     const cpu0 = await metric(server, "process_cpu_seconds_total");
     const benchCpu0 = process.cpuUsage();
     // Latencies are taken in this process: its own event-loop stalls (GC of the prepared messages, the
