@@ -36,14 +36,6 @@ static void aead_finalize(napi_env env, void *data, void *hint) {
   free(a);
 }
 
-static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length) {
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  if (napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) return 0;
-  *data = (uint8_t *)ptr;
-  return 1;
-}
-
 // aeadCreate(key: Uint8Array(32), encrypt: boolean) -> handle
 static napi_value aead_create(napi_env env, napi_callback_info info) {
   size_t argc = 2;

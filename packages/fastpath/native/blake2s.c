@@ -33,14 +33,6 @@ static _Thread_local EVP_MD_CTX *md_ctx;
 static _Thread_local EVP_MD *md;
 static _Thread_local EVP_MAC_CTX *mac_ctx;
 
-static int get_bytes(napi_env env, napi_value v, const uint8_t **data, size_t *length) {
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  if (napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) return 0;
-  *data = (const uint8_t *)ptr;
-  return 1;
-}
-
 static int digest(const uint8_t *const *parts, const size_t *lengths, size_t n, uint8_t out[HASH_LENGTH]) {
   if (md_ctx == NULL && (md_ctx = EVP_MD_CTX_new()) == NULL) return 0;
   if (md == NULL && (md = EVP_MD_fetch(NULL, "BLAKE2S-256", NULL)) == NULL) return 0;
@@ -97,7 +89,7 @@ static napi_value b2_hash(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "EINVAL", "blake2sHash(parts: Uint8Array[]): bad arguments");
     return NULL;
   }
-  const uint8_t *parts[MAX_PARTS];
+  uint8_t *parts[MAX_PARTS];
   size_t lengths[MAX_PARTS];
   for (uint32_t i = 0; i < n; i++) {
     napi_value item;
@@ -107,7 +99,7 @@ static napi_value b2_hash(napi_env env, napi_callback_info info) {
     }
   }
   uint8_t out[HASH_LENGTH];
-  if (!digest(parts, lengths, n, out)) return fail(env, "blake2sHash: OpenSSL failed");
+  if (!digest((const uint8_t *const *)parts, lengths, n, out)) return fail(env, "blake2sHash: OpenSSL failed");
   napi_value result;
   if (napi_create_buffer_copy(env, HASH_LENGTH, out, NULL, &result) != napi_ok) return NULL;
   return result;
@@ -119,7 +111,7 @@ static napi_value b2_kdf(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  const uint8_t *key = NULL, *input = NULL;
+  uint8_t *key = NULL, *input = NULL;
   size_t key_len = 0, input_len = 0;
   uint32_t n = 0;
   if (argc < 3 || !get_bytes(env, argv[0], &key, &key_len) || !get_bytes(env, argv[1], &input, &input_len) ||
@@ -149,7 +141,7 @@ static napi_value b2_mac(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  const uint8_t *key = NULL, *data = NULL;
+  uint8_t *key = NULL, *data = NULL;
   size_t key_len = 0, data_len = 0;
   uint32_t length = 0;
   if (argc < 3 || !get_bytes(env, argv[0], &key, &key_len) || key_len < 1 || key_len > HASH_LENGTH ||

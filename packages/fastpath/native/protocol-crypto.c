@@ -34,14 +34,6 @@
 #define HMAC_MAX_KEY 128
 #define STRING_STACK 512
 
-static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length) {
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  if (napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) return 0;
-  *data = (uint8_t *)ptr;
-  return 1;
-}
-
 static napi_value throw_args(napi_env env, const char *usage) {
   napi_throw_type_error(env, "EINVAL", usage);
   return NULL;

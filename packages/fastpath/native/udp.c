@@ -102,14 +102,6 @@ static socklen_t sockaddr_from_record(struct sockaddr_storage *ss, const uint8_t
   return sizeof *in6;
 }
 
-static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length) {
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  if (napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) return 0;
-  *data = (uint8_t *)ptr;
-  return 1;
-}
-
 static void set_buffer(int fd, int force_opt, int opt, int bytes) {
   // As root the FORCE variants pass net.core.{r,w}mem_max; otherwise the
   // kernel caps the plain request there. Best effort either way.

@@ -19,14 +19,6 @@
 
 #define KEY_LENGTH 32
 
-static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length) {
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  if (napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) return 0;
-  *data = (uint8_t *)ptr;
-  return 1;
-}
-
 // A private key and, once it has derived, its derive context: set up once per
 // key instead of per DH (EVP_PKEY_CTX_new fetches the exchange method and
 // derive_init sets it up, ~4 us of a ~65 us DH here).

@@ -70,13 +70,7 @@ export class BatchUdpSocket {
    * (EADDRINUSE, EAFNOSUPPORT, ...).
    */
   static open(port: number, ipv6: boolean, bufferBytes: number): BatchUdpSocket {
-    try {
-      const [fd, bound] = native().udpOpen(port, ipv6, bufferBytes);
-      return new BatchUdpSocket(fd, bound, ipv6);
-    } catch (err) {
-      if (isNativeError(err)) throw new FastpathError(`UDP socket: ${err.message}`, err.code);
-      throw err;
-    }
+    return BatchUdpSocket.opened(() => native().udpOpen(port, ipv6, bufferBytes), ipv6);
   }
 
   /**
@@ -84,9 +78,13 @@ export class BatchUdpSocket {
    * dual-stack). For servers that must answer from the address a request reached.
    */
   static openAt(address: string, port: number, bufferBytes: number): BatchUdpSocket {
+    return BatchUdpSocket.opened(() => native().udpOpenAt(address, port, bufferBytes), address.includes(":"));
+  }
+
+  private static opened(open: () => [fd: number, port: number], dualStack: boolean): BatchUdpSocket {
     try {
-      const [fd, bound] = native().udpOpenAt(address, port, bufferBytes);
-      return new BatchUdpSocket(fd, bound, address.includes(":"));
+      const [fd, bound] = open();
+      return new BatchUdpSocket(fd, bound, dualStack);
     } catch (err) {
       if (isNativeError(err)) throw new FastpathError(`UDP socket: ${err.message}`, err.code);
       throw err;
