@@ -67,6 +67,12 @@ describe("coordinated paths", () => {
       nc = JSON.parse((await run(PLUGD_BIN, ["netcheck", a.ifname, "--json"])).stdout) as Netcheck;
       tries.push(JSON.stringify(nc.nat));
     }
+    if (nc?.nat?.mapping !== "address-and-port-dependent") {
+      // The router's view, should this site's UDP to coordd go dead again (test/natlab/bridge-mac.test.ts).
+      const conntrack = await mapped.routerNs.exec("cat", ["/proc/net/nf_conntrack"], { allowFailure: true });
+      tries.push(`router ruleset:\n${await mapped.rules()}`, `router conntrack:\n${conntrack.stdout}`, `router neighbours:\n${await mapped.routerNs.ip(["neigh"])}`);
+      tries.push(`internet links:\n${await lab.internet.ip(["link"])}`);
+    }
     assert.equal(nc?.nat?.mapping, "address-and-port-dependent", tries.join("\n"));
     assert.notEqual(nc?.portMapping.method, null);
     const b = await CoordinatedPlugd.start(lab, hb, { tag: "mb", keys: kb, tunnelAddress: "10.97.0.2", peers: [{ keys: ka, tunnelAddress: "10.97.0.1" }] });

@@ -24,7 +24,8 @@
 //   wg(args, input?)                     the real `wg` (UAPI sockets are global, so no namespace)
 //   WgInterface: configure(), set(), showField(), endpoint(), latestHandshake(), transfer(),
 //                listenPort(), show(), dump(), showconf()   (every call names the interface)
-//   Netns: exec(), ip(), addAddress(), delAddress(), linkUp(), moveLink(), ping() -> PingResult
+//   Netns: exec(), ip(), addAddress(), delAddress(), addBridge() (fixed MAC), linkUp(), moveLink(),
+//          ping() -> PingResult
 //   waitFor(what, probe, ms) / waitForUapiSocket(ifname, daemon)
 //   sendUdp(ns, {from, to, port, payloads})  datagrams from a chosen source address (forgery tests)
 //   loopbackPair(lab, opts)              WIREGUARD.md §11.3: daemons' UDP in ns0 over loopback,
@@ -197,6 +198,18 @@ export class Netns {
 
   async linkUp(dev: string): Promise<void> {
     await this.ip(["link", "set", dev, "up"]);
+  }
+
+  /**
+   * A bridge with a fixed MAC address. Left to itself a Linux bridge takes the lowest MAC of its
+   * ports and changes it whenever a port with a lower one joins, so neighbours that cached the old
+   * one (a router's entry for coordd, a host's for its gateway) send to a MAC the bridge now
+   * drops as not its own: a site loses the internet until its ARP entry expires.
+   */
+  async addBridge(dev: string): Promise<void> {
+    const mac = randomBytes(6);
+    mac[0] = (mac[0]! & 0xfc) | 0x02; // locally administered, unicast
+    await this.ip(["link", "add", dev, "address", [...mac].map((b) => b.toString(16).padStart(2, "0")).join(":"), "type", "bridge"]);
   }
 
   /** IPv6 addresses get `nodad` so they are usable at once. */

@@ -50,7 +50,7 @@ export class NatLab {
       const inet = await lab.netns("inet");
       await sysctls(inet);
       const br = lab.ifname("inet");
-      await inet.ip(["link", "add", br, "type", "bridge"]);
+      await inet.addBridge(br);
       await inet.linkUp(br);
       await inet.addAddress(br, `${COORD_PRIMARY}/${INTERNET_PREFIX_LEN}`);
       await inet.addAddress(br, `${COORD_ALTERNATE}/32`);
@@ -117,7 +117,7 @@ export class NatLab {
     await router.addAddress(wan.b, `${addressing.wan}/${INTERNET_PREFIX_LEN}`);
     await router.ip(["route", "add", "default", "via", COORD_PRIMARY]);
     const lanIf = this.lab.ifname(`s${index}l`);
-    await router.ip(["link", "add", lanIf, "type", "bridge"]);
+    await router.addBridge(lanIf);
     await router.linkUp(lanIf);
     await router.addAddress(lanIf, `${addressing.gateway}/${addressing.lanPrefixLen}`);
     if (addressing.publicLan) await this.internet.ip(["route", "add", addressing.lanCidr, "via", addressing.wan]);
