@@ -161,3 +161,19 @@ napi_value fd_poll_stop_js(napi_env env, napi_callback_info info) {
   if (box->poller != NULL) fd_poll_stop(box->poller);
   return NULL;
 }
+
+napi_value fd_poll_ready_now_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  void *data = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "readNow(handle): bad handle");
+    return NULL;
+  }
+  fd_poll_box_t *box = (fd_poll_box_t *)data;
+  fd_poll_t *w = box->poller;
+  // A non-blocking read that finds nothing costs one EAGAIN; a stopped poller reads nothing.
+  if (w != NULL && !w->closing) w->ready(w, 0);
+  return NULL;
+}

@@ -61,4 +61,9 @@ void fd_poll_fail(fd_poll_t *w, napi_value error);
 // stopPoll(handle) for JS: stops the poller the handle names, if it still runs.
 napi_value fd_poll_stop_js(napi_env env, napi_callback_info info);
 
+// readNow(handle) for JS: runs the owner's ready callback at once, as if the fd had been
+// reported readable, so data the kernel queued during this JS turn is handled in it (after a
+// TUN write, the kernel's own answers to the written packets: echo replies, TCP ACKs).
+napi_value fd_poll_ready_now_js(napi_env env, napi_callback_info info);
+
 #endif

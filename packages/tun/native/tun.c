@@ -722,6 +722,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"write", NULL, tun_write, NULL, NULL, NULL, napi_enumerable, NULL},
       {"startPoll", NULL, tun_start_poll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"stopPoll", NULL, fd_poll_stop_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readNow", NULL, fd_poll_ready_now_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setMtu", NULL, tun_set_mtu, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getMtu", NULL, tun_get_mtu, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setUp", NULL, tun_set_up, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -32,6 +32,8 @@ export interface NativeBinding {
     rxStats: Float64Array,
   ): PollHandle;
   stopPoll(handle: PollHandle): void;
+  /** Reads what the device holds now, synchronously, into the poll's onPackets (nothing after stopPoll). */
+  readNow(handle: PollHandle): void;
   setMtu(name: string, mtu: number): void;
   getMtu(name: string): number;
   setUp(name: string): void;

@@ -39,6 +39,7 @@ const COALESCE_DEFAULT = process.env["PLUG_TUN_GRO"] !== "0";
 const TSO_DEFAULT = process.env["PLUG_TUN_TSO"] !== "0";
 
 export interface LinuxTunDevice extends TunDevice {
+  readNow(): void;
   stats(): TunStats;
   readonly closed: boolean;
 }
@@ -145,6 +146,10 @@ class NativeTunDevice implements LinuxTunDevice {
       return 0;
     }
     return native().write(this.fd, packets, this.txStats, this.writeMode);
+  }
+
+  readNow(): void {
+    if (this.poll !== undefined) native().readNow(this.poll);
   }
 
   close(): void {

@@ -12,6 +12,12 @@ export interface TunDevice {
   onError(handler: (err: Error) => void): void;
   /** Writes each packet as one frame; returns how many were written (EAGAIN drops the rest, counted). */
   write(packets: readonly Uint8Array[]): number;
+  /**
+   * Delivers what the device already holds to onPackets now, instead of on the event loop's next
+   * turn. Called right after a write: the kernel answers some written packets inside the write
+   * itself (an echo reply, a TCP ACK), and sending those at once saves a loop turn per exchange.
+   */
+  readNow?(): void;
   /** Stops polling and closes the fd (the kernel removes a non-persistent device). */
   close(): void;
 }

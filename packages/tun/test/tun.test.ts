@@ -124,6 +124,23 @@ describe("TUN device in a namespace", { timeout: 20_000 }, () => {
     assert.equal(tun.stats().txPackets, 1);
   });
 
+  it("readNow hands over the kernel's answer to a write in the same turn, and does nothing once closed", () => {
+    const tun = device();
+    const received: Buffer[] = [];
+    tun.onPackets((packets) => received.push(...packets));
+    const data = randomBytes(24);
+    assert.equal(tun.write([ipv4(PROTO_ICMP, PEER, LOCAL, icmpEcho(8, 0x4321, 9, data))]), 1);
+    // The kernel answered inside write(): no event-loop turn between the write and the read.
+    tun.readNow();
+    const reply = received.map(parseIpv4).find((p) => p?.protocol === PROTO_ICMP);
+    assert.ok(reply, `no echo reply delivered synchronously (got ${received.length} packets)`);
+    assert.deepEqual(reply.payload, icmpEcho(0, 0x4321, 9, data));
+    const before = received.length;
+    tun.close();
+    tun.readNow();
+    assert.equal(received.length, before);
+  });
+
   it("drains a backlog in batches of at most 128 packets", async () => {
     const tun = device();
     const batches: number[] = [];

@@ -299,7 +299,8 @@ export class WireGuardDevice implements DeviceControl {
         this.endSends();
         // Straight to the TUN: waiting for the flush in setImmediate would add
         // a loop phase to every packet's latency, and this already is a batch.
-        this.flushTun();
+        // Whatever the kernel answered inside that write goes out in this turn too.
+        if (this.flushTun()) this.tun.readNow?.();
         this.afterInput();
       },
       // Not fatal: a bound UDP socket reports transient errors here, and a
@@ -415,14 +416,17 @@ export class WireGuardDevice implements DeviceControl {
     this.rearm();
   };
 
-  private flushTun(): void {
-    if (this.toTun.length === 0) return;
+  /** Writes what decryption queued; true if something reached the TUN. */
+  private flushTun(): boolean {
+    if (this.toTun.length === 0 || this.closed) {
+      this.toTun.length = 0;
+      return false;
+    }
     const packets = this.toTun;
     this.toTun = [];
-    if (!this.closed) {
-      const written = this.tun.write(packets);
-      this.ioStats.tunWriteDropped += packets.length - written;
-    }
+    const written = this.tun.write(packets);
+    this.ioStats.tunWriteDropped += packets.length - written;
+    return written > 0;
   }
 
   private rearm(): void {
