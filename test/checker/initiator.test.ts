@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CheckLab, implsToCheck, PEER_TUNNEL_ADDRESS, TUN_ADDRESS } from "./lab.js";
 import { echoReplyFor, echoRequest, parseEcho, parseIpv4 } from "../support/rawpeer/index.js";
+import { waitFor } from "../support/netns.js";
 
 for (const impl of implsToCheck()) {
   test(`${impl}: raw initiator handshake, keepalive, ICMP echo through the TUN, exact byte counters`, async (t) => {
@@ -13,8 +14,12 @@ for (const impl of implsToCheck()) {
     const before = Math.floor(Date.now() / 1000);
 
     const session = await peer.handshake();
-    // Initiation (148) + confirming keepalive (32) received; response (92) sent.
-    const hs = await lab.peerFields(peer.identity.publicKey);
+    // Initiation (148) + confirming keepalive (32) received; response (92) sent. The responder
+    // completes the handshake when that keepalive arrives, which may be after this get is served.
+    const hs = await waitFor("the daemon to take the confirming keepalive", async () => {
+      const f = await lab.peerFields(peer.identity.publicKey);
+      return f.get("last_handshake_time_sec") !== "0" ? f : undefined;
+    }, 5_000, 20);
     assert.ok(Number(hs.get("last_handshake_time_sec")) >= before - 1, "last_handshake_time is absolute wall-clock time");
     assert.equal(hs.get("endpoint"), `127.0.0.1:${peer.socket.port}`);
 
