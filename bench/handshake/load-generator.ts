@@ -20,7 +20,7 @@
 //   {op:"run", port, pid, warmPasses, window}  -> {ev:"result", ...RunResult}
 import { randomBytes } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { clampPrivateKey, CookieGenerator, createInitiation, dh, encodeTai64n, generateKeypair, Handshake } from "./wg.js";
 import { decodeCookieReply } from "../../packages/wireguard/src/noise/messages.js";
@@ -38,6 +38,8 @@ export interface RunResult {
   readonly wallMs: number;
   /** utime + stime of the daemon process (all threads) over the timed phase, seconds. */
   readonly daemonCpuS: number;
+  /** CPU seconds over the timed phase per thread name (threads that come and go are missed). */
+  readonly daemonThreads: Record<string, number>;
   /** This generator's own CPU over the timed phase, seconds. */
   readonly generatorCpuS: number;
   readonly warm: { responses: number; cookieReplies: number; lost: number };
@@ -104,12 +106,27 @@ function prepare(count: number): void {
   out({ ev: "prepared", ms: Math.round(performance.now() - t0) });
 }
 
-/** utime + stime (all threads) of `pid` in seconds, from /proc/PID/stat fields 14 and 15. */
-function processCpuS(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+/** utime + stime in seconds from a /proc stat file (fields 14 and 15), with the comm name. */
+function statCpuS(path: string): { comm: string; cpuS: number } {
+  const stat = readFileSync(path, "utf8");
+  const close = stat.lastIndexOf(")");
+  const fields = stat.slice(close + 2).split(" ");
   // fields[0] is field 3 (state), so field 14 is fields[11].
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { comm: stat.slice(stat.indexOf("(") + 1, close), cpuS: (Number(fields[11]) + Number(fields[12])) / 100 };
+}
+
+/** The whole process (all threads) and each thread by name (threads of one name summed). */
+function processCpuS(pid: number): { total: number; threads: Map<string, number> } {
+  const threads = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const t = statCpuS(`/proc/${pid}/task/${tid}/stat`);
+      threads.set(t.comm, (threads.get(t.comm) ?? 0) + t.cpuS);
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return { total: statCpuS(`/proc/${pid}/stat`).cpuS, threads };
 }
 
 interface Phase {
@@ -182,15 +199,21 @@ async function runOnce(port: number, pid: number, warmPasses: number, window: nu
   const cpu0 = processCpuS(pid);
   const own0 = process.cpuUsage();
   const timed = await closedLoop(port, warmCount, messages.length, window);
-  const daemonCpuS = processCpuS(pid) - cpu0;
+  const cpu1 = processCpuS(pid);
   const own = process.cpuUsage(own0);
+  const daemonThreads: Record<string, number> = {};
+  for (const [name, s] of cpu1.threads) {
+    const d = s - (cpu0.threads.get(name) ?? 0);
+    if (d > 0) daemonThreads[name] = +d.toFixed(2);
+  }
   const result: RunResult = {
     sent: timed.sent,
     responses: timed.responses,
     cookieReplies: timed.cookieReplies,
     lost: timed.lost,
     wallMs: performance.now() - wall0,
-    daemonCpuS,
+    daemonCpuS: cpu1.total - cpu0.total,
+    daemonThreads,
     generatorCpuS: (own.user + own.system) / 1e6,
     warm: { responses: warm.responses, cookieReplies: warm.cookieReplies, lost: warm.lost },
   };
