@@ -307,6 +307,8 @@ async function main(): Promise<void> {
   const rows = runHandshakeBench(seconds, repeats, only);
   if (rows.length === 0 && !withDaemons) throw new Error(`--only ${only ?? ""}: no row matches`);
   let text = rows.length > 0 ? renderHandshakeTable(rows, seconds, repeats) : "";
+  // Printed before the daemon rows start, which need root and namespaces and fail loudly without them.
+  if (text) process.stdout.write(`\n${text}\n`);
   let daemonRuns: DaemonRun[] = [];
   if (withDaemons) {
     const peers = Number(argValue(argv, "--daemon-peers") ?? 1000);
@@ -315,17 +317,19 @@ async function main(): Promise<void> {
     daemonRuns = await runDaemonBench({ peers, handshakes, window, repeats }, () => process.stderr.write("."));
     process.stderr.write("\n");
     const d = daemonRows(daemonRuns);
-    text +=
-      `${text ? "\n\n" : ""}Responder daemons, one load generator, ${peers} initiator peers (one source address each), ${handshakes} timed initiations per run,` +
+    const daemonText =
+      `Responder daemons, one load generator, ${peers} initiator peers (one source address each), ${handshakes} timed initiations per run,` +
       ` at most ${window} in flight, ${repeats} run(s) each, alternating; rates per CPU second of the daemon process (/proc/PID/stat):\n` +
       table(
         ["operation", "unit", "median /s", "min-max", "us/op", "target", "ratio"],
         d.rows.map((r) => [r.name, r.unit, fmt(r.perSecond.median), r.perSecond.n > 1 ? `${fmt(r.perSecond.min)}-${fmt(r.perSecond.max)}` : "", fmt(1e6 / r.perSecond.median), `${fmt(r.target ?? 0)}`, `x${(r.perSecond.median / (r.target ?? 1)).toFixed(2)}`]),
       ) +
       d.note;
+    process.stdout.write(`\n${daemonText}\n`);
+    text += `${text ? "\n\n" : ""}${daemonText}`;
     rows.push(...d.rows);
   }
-  process.stdout.write(`\n${text}\n\nmachine: ${JSON.stringify(machine())}\n`);
+  process.stdout.write(`\nmachine: ${JSON.stringify(machine())}\n`);
   const path = writeResult("handshake", { kind: "handshake", startedAt: new Date().toISOString(), machine: machine(), seconds, repeats, targetPerCore: TARGET_HANDSHAKES_PER_S, rows, daemonRuns, table: text });
   process.stdout.write(`wrote ${path}\n`);
 }
