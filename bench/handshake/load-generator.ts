@@ -166,8 +166,10 @@ function closedLoop(port: number, from: number, to: number, window: number): Pro
       if (entry === undefined) return;
       if (type === RESPONSE) phase.responses++;
       else if (type === COOKIE_REPLY) {
+        // Counted even if it does not open, so every initiation is accounted for exactly once.
+        phase.cookieReplies++;
         const reply = decodeCookieReply(new Uint8Array(data.buffer, data.byteOffset, data.length));
-        if (reply !== null && (cookies[entry[1]] as CookieGenerator).consumeReply(reply, performance.now())) phase.cookieReplies++;
+        if (reply !== null) (cookies[entry[1]] as CookieGenerator).consumeReply(reply, performance.now());
       } else return;
       inflight.delete(receiver);
       pump();
