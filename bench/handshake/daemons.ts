@@ -3,9 +3,8 @@
 // one load generator (load-generator.ts) in the same run, over the loopback of a private
 // namespace. Both daemons get the same static key and the same peers, so both answer the same
 // pre-computed initiations; each repeat runs both, in alternating order.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -42,6 +41,10 @@ class Generator {
       const o = JSON.parse(line) as Record<string, unknown>;
       this.answers.shift()?.(o);
     });
+    // A generator that dies must fail the run, not leave it waiting for an answer.
+    child.on("exit", (code, signal) => {
+      for (const answer of this.answers.splice(0)) answer({ ev: "error", message: `exited (${String(code ?? signal)})` });
+    });
   }
 
   async ask<T>(command: object, expect: string): Promise<T> {
@@ -71,7 +74,11 @@ export async function runDaemonBench(opts: DaemonBenchOptions, progress: () => v
     }
     for (const name of ifnames) {
       const sock = join(UAPI_DIR, `${name}.sock`);
-      if (existsSync(sock)) unlinkSync(sock);
+      try {
+        if (existsSync(sock)) unlinkSync(sock);
+      } catch {
+        // the daemon removed it itself
+      }
     }
   };
   const onSignal = (sig: NodeJS.Signals): void => {
