@@ -5,9 +5,14 @@
 //   npm run bench:handshake                 3 repeats of 2 s per operation
 //   npm run bench:handshake -- --seconds 1 --repeats 1
 //   npm run bench:handshake -- --only responder     rows whose name contains the text (profiling)
+//   npm run bench:handshake -- --only daemon        only the real-daemon rows (daemons.ts)
+//   npm run bench:handshake -- --no-daemons         only the in-process rows (no root needed)
+//   --daemon-peers N (1000)  --daemon-handshakes N (6000 per run)  --daemon-window N (32)
 //
-// Prints a table with ratios against the target (4,000 handshakes/s per core) and writes
-// bench-results/handshake-<timestamp>.json. See docs/PERFORMANCE.md.
+// Prints a table with ratios against the target (4,000 handshakes/s per core) and, from real
+// wireguard-go and plugd processes answering the same initiations in the same run, the
+// responder rate of each per CPU second of the daemon and plugd's ratio to wireguard-go.
+// Writes bench-results/handshake-<timestamp>.json. See docs/PERFORMANCE.md.
 import { randomBytes } from "node:crypto";
 import {
   clampPrivateKey,
@@ -34,10 +39,13 @@ import {
   ZERO_KEY,
 } from "./wg.js";
 import { argValue, fmt, machine, summarise, table, writeResult, type Summary } from "../lib/stats.js";
+import { runDaemonBench, type DaemonRun } from "./daemons.js";
 
 export const TARGET_HANDSHAKES_PER_S = 4000;
 const X25519_DH_ROW = "reference: X25519 DH (OpenSSL)";
 const X25519_KEY_ROW = "reference: X25519 key import + public key";
+const GO_DAEMON_ROW = "daemon: wireguard-go responder (reference)";
+const PLUGD_DAEMON_ROW = "daemon: plugd responder";
 const random = (n: number): Uint8Array => randomBytes(n);
 
 /** Two parties with static keys, each side's cookie halves, as a configured device pair has. */
@@ -217,7 +225,6 @@ export function runHandshakeBench(seconds: number, repeats: number, only?: strin
     { name: X25519_KEY_ROW, unit: "ops/s", op: x25519Generate },
   ];
   if (only !== undefined) cases.splice(0, cases.length, ...cases.filter((c) => c.name.includes(only)));
-  if (cases.length === 0) throw new Error(`--only ${only ?? ""}: no row matches`);
   const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
   // Interleave the cases across repeats so drift (thermal, other load) hits them alike.
   for (let r = 0; r < repeats; r++) {
@@ -262,17 +269,69 @@ export function renderHandshakeTable(rows: readonly Row[], seconds: number, repe
   );
 }
 
-function main(): void {
+/** Daemon rows (per CPU second of the daemon process) and the per-repeat plugd / wireguard-go ratios. */
+function daemonRows(runs: readonly DaemonRun[]): { rows: Row[]; note: string } {
+  const of = (impl: string): DaemonRun[] => runs.filter((r) => r.impl === impl);
+  const go = of("wireguard-go");
+  const plugd = of("plugd");
+  const rows: Row[] = [
+    { name: GO_DAEMON_ROW, unit: "handshakes/s", perSecond: summarise(go.map((r) => r.perCpuS)), target: TARGET_HANDSHAKES_PER_S },
+    { name: PLUGD_DAEMON_ROW, unit: "handshakes/s", perSecond: summarise(plugd.map((r) => r.perCpuS)), target: TARGET_HANDSHAKES_PER_S },
+  ];
+  const ratios = summarise(plugd.map((p) => p.perCpuS / (go.find((g) => g.repeat === p.repeat)?.perCpuS ?? Number.NaN)));
+  const line = (label: string, rs: readonly DaemonRun[]): string => {
+    const wall = summarise(rs.map((r) => r.responses / (r.wallMs / 1000)));
+    const cores = summarise(rs.map((r) => r.daemonCpuS / (r.wallMs / 1000)));
+    const sum = (f: (r: DaemonRun) => number): number => rs.reduce((a, r) => a + f(r), 0);
+    return (
+      `  ${label}: ${fmt(wall.median)} handshakes per wall second using ${cores.median.toFixed(2)} cores;` +
+      ` ${sum((r) => r.responses)} responses, ${sum((r) => r.cookieReplies)} cookie replies, ${sum((r) => r.lost)} lost in the timed phases;` +
+      ` generator CPU ${fmt(sum((r) => r.generatorCpuS))} s`
+    );
+  };
+  const note =
+    `\nplugd / wireguard-go responder per CPU second, same run: x${ratios.median.toFixed(2)}` +
+    (ratios.n > 1 ? ` (x${ratios.min.toFixed(2)}-x${ratios.max.toFixed(2)} over ${ratios.n} repeats)` : "") +
+    `\n${line("wireguard-go", go)}\n${line("plugd", plugd)}`;
+  return { rows, note };
+}
+
+async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const quick = argv.includes("--smoke");
   const seconds = Number(argValue(argv, "--seconds") ?? (quick ? 0.3 : 2));
   const repeats = Number(argValue(argv, "--repeats") ?? (quick ? 1 : 3));
   if (!(seconds > 0) || !(repeats >= 1)) throw new Error("--seconds and --repeats want positive numbers");
-  const rows = runHandshakeBench(seconds, repeats, argValue(argv, "--only"));
-  const text = renderHandshakeTable(rows, seconds, repeats);
-  process.stdout.write(`\n${text}\n\nmachine: ${JSON.stringify(machine())}\n`);
-  const path = writeResult("handshake", { kind: "handshake", startedAt: new Date().toISOString(), machine: machine(), seconds, repeats, targetPerCore: TARGET_HANDSHAKES_PER_S, rows, table: text });
+  const only = argValue(argv, "--only");
+  const withDaemons = !argv.includes("--no-daemons") && (only === undefined || [GO_DAEMON_ROW, PLUGD_DAEMON_ROW].some((n) => n.includes(only)));
+  const rows = runHandshakeBench(seconds, repeats, only);
+  if (rows.length === 0 && !withDaemons) throw new Error(`--only ${only ?? ""}: no row matches`);
+  let text = rows.length > 0 ? renderHandshakeTable(rows, seconds, repeats) : "";
+  // Printed before the daemon rows start, which need root and namespaces and fail loudly without them.
+  if (text) process.stdout.write(`\n${text}\n`);
+  let daemonRuns: DaemonRun[] = [];
+  if (withDaemons) {
+    const peers = Number(argValue(argv, "--daemon-peers") ?? 1000);
+    const handshakes = Number(argValue(argv, "--daemon-handshakes") ?? (quick ? 1000 : 6000));
+    const window = Number(argValue(argv, "--daemon-window") ?? 32);
+    daemonRuns = await runDaemonBench({ peers, handshakes, window, repeats }, () => process.stderr.write("."));
+    process.stderr.write("\n");
+    const d = daemonRows(daemonRuns);
+    const daemonText =
+      `Responder daemons, one load generator, ${peers} initiator peers (one source address each), ${handshakes} timed initiations per run,` +
+      ` at most ${window} in flight, ${repeats} run(s) each, alternating; rates per CPU second of the daemon process (/proc/PID/stat):\n` +
+      table(
+        ["operation", "unit", "median /s", "min-max", "us/op", "target", "ratio"],
+        d.rows.map((r) => [r.name, r.unit, fmt(r.perSecond.median), r.perSecond.n > 1 ? `${fmt(r.perSecond.min)}-${fmt(r.perSecond.max)}` : "", fmt(1e6 / r.perSecond.median), `${fmt(r.target ?? 0)}`, `x${(r.perSecond.median / (r.target ?? 1)).toFixed(2)}`]),
+      ) +
+      d.note;
+    process.stdout.write(`\n${daemonText}\n`);
+    text += `${text ? "\n\n" : ""}${daemonText}`;
+    rows.push(...d.rows);
+  }
+  process.stdout.write(`\nmachine: ${JSON.stringify(machine())}\n`);
+  const path = writeResult("handshake", { kind: "handshake", startedAt: new Date().toISOString(), machine: machine(), seconds, repeats, targetPerCore: TARGET_HANDSHAKES_PER_S, rows, daemonRuns, table: text });
   process.stdout.write(`wrote ${path}\n`);
 }
 
-main();
+await main();
