@@ -148,32 +148,30 @@ napi_value fd_poll_start(napi_env env, fd_poll_t *w, int fd, const char *resourc
   return external;
 }
 
-napi_value fd_poll_stop_js(napi_env env, napi_callback_info info) {
+// The poller a JS handle names (NULL once it has stopped); false with a TypeError pending if the
+// argument is not a handle.
+static bool handle_arg(napi_env env, napi_callback_info info, const char *usage, fd_poll_t **out) {
   size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   void *data = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok) {
-    napi_throw_type_error(env, "EINVAL", "stopPoll(handle): bad handle");
-    return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_external(env, argv[0], &data) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", usage);
+    return false;
   }
-  fd_poll_box_t *box = (fd_poll_box_t *)data;
-  if (box->poller != NULL) fd_poll_stop(box->poller);
+  *out = ((fd_poll_box_t *)data)->poller;
+  return true;
+}
+
+napi_value fd_poll_stop_js(napi_env env, napi_callback_info info) {
+  fd_poll_t *w = NULL;
+  if (handle_arg(env, info, "stopPoll(handle): bad handle", &w) && w != NULL) fd_poll_stop(w);
   return NULL;
 }
 
 napi_value fd_poll_ready_now_js(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  void *data = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok) {
-    napi_throw_type_error(env, "EINVAL", "readNow(handle): bad handle");
-    return NULL;
-  }
-  fd_poll_box_t *box = (fd_poll_box_t *)data;
-  fd_poll_t *w = box->poller;
+  fd_poll_t *w = NULL;
   // A non-blocking read that finds nothing costs one EAGAIN; a stopped poller reads nothing.
-  if (w != NULL && !w->closing) w->ready(w, 0);
+  if (handle_arg(env, info, "readNow(handle): bad handle", &w) && w != NULL && !w->closing) w->ready(w, 0);
   return NULL;
 }
