@@ -82,12 +82,16 @@ function nativePrivateKey(privateKey: Uint8Array | KeyObject): X25519PrivateKey 
   return key;
 }
 
-/** X25519; refuses the all-zero result of low-order points (RFC 7748 §6.1). */
-export function x25519(privateKey: Uint8Array | KeyObject, publicKey: Uint8Array): Uint8Array {
+/**
+ * X25519; refuses the all-zero result of low-order points (RFC 7748 §6.1).
+ * `into` (32 bytes): write the result there instead of a new array.
+ */
+export function x25519(privateKey: Uint8Array | KeyObject, publicKey: Uint8Array, into?: Uint8Array): Uint8Array {
   if (publicKey.length !== KEY_LENGTH) throw new CryptoError("X25519 public key must be 32 bytes");
+  if (into !== undefined && into.length !== KEY_LENGTH) throw new CryptoError("X25519 output must be 32 bytes");
   const priv = nativePrivateKey(privateKey);
   // OpenSSL itself refuses an all-zero result (null here); the check below keeps the rule visible.
-  const out = x25519Derive(priv, publicKey);
+  const out = x25519Derive(priv, publicKey, into);
   if (out === null) throw new CryptoError("X25519 failed");
   let acc = 0;
   for (const b of out) acc |= b;

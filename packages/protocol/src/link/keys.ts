@@ -43,6 +43,15 @@ export function clientLinkKeys(ephemeralPrivate: Uint8Array, ephemeralPublic: Ui
   return deriveLinkKeys(x25519(ephemeralPrivate, serverPublic), ephemeralPublic, serverPublic);
 }
 
+// coordd's shared secret of each new session only feeds the HKDF: one buffer off
+// the V8 heap, wiped after each use (a fresh array was also moved off the heap
+// by the addon, then left to the GC with the secret in it).
+const sharedScratch = new Uint8Array(new ArrayBuffer(KEY_LENGTH));
+
 export function serverLinkKeys(serverPrivate: KeyObject | Uint8Array, serverPublic: Uint8Array, ephemeralPublic: Uint8Array): LinkKeys {
-  return deriveLinkKeys(x25519(serverPrivate, ephemeralPublic), ephemeralPublic, serverPublic);
+  try {
+    return deriveLinkKeys(x25519(serverPrivate, ephemeralPublic, sharedScratch), ephemeralPublic, serverPublic);
+  } finally {
+    sharedScratch.fill(0);
+  }
 }
