@@ -3,6 +3,7 @@
 //   npm run bench:coordd -- --quick  smaller counts, for a smoke test
 //   npm run bench:coordd -- --phases push,relay   only some of: core, reg, push, relay (while iterating)
 //   BENCH_COORDD_NODE_ARGS="--max-semi-space-size=4"   node flags for the coordd process
+//   BENCH_PUSH_TRACE=FILE           write each push's send time and latency (to line the tail up with GC logs)
 //   BENCH_PUSH_SETTLE_MS=5000       wait before the push phase (default 300 ms; lets coordd's GC settle
 //                                   after the 100,000 registrations of the reg phase)
 // coordd runs as its own process (its own core, as deployed); this process
@@ -210,13 +211,20 @@ async function main(): Promise<void> {
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     const pushSocks: Socket[] = [];
+    // BENCH_PUSH_TRACE=FILE: one line per push, "send time (ms since the epoch) latency (ms)", to line
+    // the tail up against GC pauses and event-loop stalls logged by either process.
+    const traceFile = process.env.BENCH_PUSH_TRACE;
+    const trace: string[] | undefined = traceFile === undefined ? undefined : [];
     for (let i = 0; i < SOCKETS; i++) {
       pushSocks.push(
         await openSocket((m) => {
           if (m[0] === MessageType.RegisterAck) acks++;
           else if (m[0] === MessageType.Push) {
             const t = sentAt.get(m.toString("latin1", 4, 12));
-            if (t !== undefined) latencies.push(performance.now() - t);
+            if (t !== undefined) {
+              latencies.push(performance.now() - t);
+              trace?.push(`${(performance.timeOrigin + t).toFixed(2)} ${(performance.now() - t).toFixed(3)}`);
+            }
           } else if (m[0] === MessageType.CookieReply) cookieWaiters.shift()?.(decodeCookieReply(m).cookie);
         }, server.udpPort),
       );
@@ -275,6 +283,7 @@ async function main(): Promise<void> {
     results.push_p50_ms = Math.round(percentile(latencies, 50) * 100) / 100;
     results.push_p99_ms = Math.round(percentile(latencies, 99) * 100) / 100;
     for (const s of pushSocks) s.close();
+    if (traceFile !== undefined) writeFileSync(traceFile, (trace ?? []).join("\n") + "\n");
     }
 
     // ---- relay: packets per second and added latency ----
