@@ -2,7 +2,9 @@
 //   npm run bench:coordd            full run (about a minute)
 //   npm run bench:coordd -- --quick  smaller counts, for a smoke test
 //   npm run bench:coordd -- --phases push,relay   only some of: core, reg, push, relay (while iterating)
-//   BENCH_COORDD_NODE_ARGS="--max-semi-space-size=4"   node flags for the coordd process
+//   BENCH_COORDD_NODE_ARGS="--cpu-prof"   node flags for the coordd process; default: the ones infra/
+//                                   deploys it with (--max-semi-space-size=2); "" for V8's defaults
+//   BENCH_PUSH_TRACE=FILE           write each push's send time and latency (to line the tail up with GC logs)
 //   BENCH_PUSH_SETTLE_MS=5000       wait before the push phase (default 300 ms; lets coordd's GC settle
 //                                   after the 100,000 registrations of the reg phase)
 // coordd runs as its own process (its own core, as deployed); this process
@@ -45,6 +47,7 @@ const SOCKETS = 8;
 const WINDOW = 1024;
 
 const root = new URL("../../../", import.meta.url).pathname;
+const DEPLOYED_NODE_ARGS = "--max-semi-space-size=2";
 // BENCH_COORDD_BIN=/other/checkout/apps/coordd/bin/coordd.js measures another build of coordd with this
 // load generator (before/after comparisons in one sitting); the core-only rows are always this tree's.
 const bin = process.env.BENCH_COORDD_BIN ?? join(root, "apps/coordd/bin/coordd.js");
@@ -61,7 +64,8 @@ async function startServer(): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "pcd-bench-"));
   const big = "1000000000";
   // BENCH_COORDD_NODE_ARGS="--cpu-prof" profiles the server side; BENCH_COORDD_LOG=FILE keeps its stdout (e.g. --trace-gc).
-  const nodeArgs = (process.env.BENCH_COORDD_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  // Measured as deployed: infra/coordd.Dockerfile and the systemd unit give node this flag.
+  const nodeArgs = (process.env.BENCH_COORDD_NODE_ARGS ?? DEPLOYED_NODE_ARGS).split(" ").filter((a) => a !== "");
   const proc = spawn(process.execPath, [...nodeArgs, bin, "--bind", "127.0.0.1", "--http-host", "127.0.0.1", "--udp-port", "0", "--alt-udp-port", "0", "--http-port", "0",
     "--key-file", join(dir, "key"), "--rate-pps", big, "--rate-burst", big, "--max-rids-per-address", big, "--max-sessions", big,
     "--relay-pair-bps", "10000000000", "--relay-total-bps", "10000000000"], { stdio: ["ignore", "pipe", "inherit"] });
@@ -210,13 +214,20 @@ async function main(): Promise<void> {
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     const pushSocks: Socket[] = [];
+    // BENCH_PUSH_TRACE=FILE: one line per push, "send time (ms since the epoch) latency (ms)", to line
+    // the tail up against GC pauses and event-loop stalls logged by either process.
+    const traceFile = process.env.BENCH_PUSH_TRACE;
+    const trace: string[] | undefined = traceFile === undefined ? undefined : [];
     for (let i = 0; i < SOCKETS; i++) {
       pushSocks.push(
         await openSocket((m) => {
           if (m[0] === MessageType.RegisterAck) acks++;
           else if (m[0] === MessageType.Push) {
             const t = sentAt.get(m.toString("latin1", 4, 12));
-            if (t !== undefined) latencies.push(performance.now() - t);
+            if (t !== undefined) {
+              latencies.push(performance.now() - t);
+              trace?.push(`${(performance.timeOrigin + t).toFixed(2)} ${(performance.now() - t).toFixed(3)}`);
+            }
           } else if (m[0] === MessageType.CookieReply) cookieWaiters.shift()?.(decodeCookieReply(m).cookie);
         }, server.udpPort),
       );
@@ -275,6 +286,7 @@ async function main(): Promise<void> {
     results.push_p50_ms = Math.round(percentile(latencies, 50) * 100) / 100;
     results.push_p99_ms = Math.round(percentile(latencies, 99) * 100) / 100;
     for (const s of pushSocks) s.close();
+    if (traceFile !== undefined) writeFileSync(traceFile, (trace ?? []).join("\n") + "\n");
     }
 
     // ---- relay: packets per second and added latency ----
@@ -474,6 +486,7 @@ function report(r: Record<string, number>): void {
   for (const [a, b, c] of rows) lines.push(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
   const load = loadavg().map((x) => x.toFixed(1)).join(" ");
   lines.push("", `${cpus().length} CPUs, load average ${load} (shared machine: the load generator and coordd compete for them)`);
+  lines.push(`coordd's node flags: ${process.env.BENCH_COORDD_NODE_ARGS ?? DEPLOYED_NODE_ARGS} (BENCH_COORDD_NODE_ARGS; default as infra/ deploys it)`);
   process.stdout.write(lines.join("\n") + "\n\n" + JSON.stringify(r, null, 2) + "\n");
   const outDir = join(root, "bench-results");
   mkdirSync(outDir, { recursive: true });

@@ -14,8 +14,10 @@ export function x25519PrivateKey(privateKey: Uint8Array): X25519PrivateKey {
   return { handle, publicKey };
 }
 
-/** X25519(key, peerPublic), or null when OpenSSL refuses it (a low-order point: all-zero result). */
-export function x25519Derive(key: X25519PrivateKey, peerPublic: Uint8Array): Uint8Array | null {
-  const out = new Uint8Array(32);
+/**
+ * X25519(key, peerPublic), or null when OpenSSL refuses it (a low-order point:
+ * all-zero result). `out` (32 bytes) receives it instead of a new array.
+ */
+export function x25519Derive(key: X25519PrivateKey, peerPublic: Uint8Array, out: Uint8Array = new Uint8Array(32)): Uint8Array | null {
   return native().x25519Derive(key.handle, peerPublic, out) ? out : null;
 }

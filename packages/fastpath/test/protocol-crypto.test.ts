@@ -84,8 +84,15 @@ describe("protocol crypto through the addon", () => {
     }
   });
 
-  it("HKDF-SHA256: RFC 5869 test cases 1 and 3", () => {
+  it("HKDF-SHA256: RFC 5869 test cases 1, 2 and 3", () => {
     const ikm = new Uint8Array(22).fill(0x0b);
+    // Case 2: 80-byte inputs and three expand blocks (the last one cut).
+    const seq = (from: number): Uint8Array => Uint8Array.from({ length: 80 }, (_, i) => from + i);
+    assert.equal(
+      hex(hkdfSha256(seq(0x00), seq(0x60), seq(0xb0), 82)),
+      "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09" +
+        "da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87",
+    );
     assert.equal(
       hex(hkdfSha256(ikm, h("000102030405060708090a0b0c"), h("f0f1f2f3f4f5f6f7f8f9"), 42)),
       "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
@@ -96,14 +103,18 @@ describe("protocol crypto through the addon", () => {
     );
   });
 
-  it("HKDF-SHA256 matches node:crypto", () => {
+  it("HKDF-SHA256 matches node:crypto (lengths up to 255 blocks, interleaved with HMACs)", () => {
     for (let round = 0; round < 500; round++) {
       const ikm = randomBytes(randomInt(1, 80));
       const salt = randomBytes(randomInt(0, 80));
       const info = randomBytes(randomInt(0, 80));
-      const length = randomInt(1, 200);
+      const length = round % 50 === 0 ? randomInt(200, 255 * 32 + 1) : randomInt(1, 200);
       assert.equal(hex(hkdfSha256(ikm, salt, info, length)), Buffer.from(hkdfSync("sha256", ikm, salt, info, length)).toString("hex"));
+      // HKDF has HMAC contexts of its own: plain HMACs in between must neither disturb nor be disturbed.
+      if (round % 3 === 0) assert.equal(hex(hmacSha256(salt, [info])), createHmac("sha256", salt).update(info).digest("hex"));
     }
+    const ikm = randomBytes(32);
+    assert.equal(hex(hkdfSha256(ikm, new Uint8Array(0), new Uint8Array(0), 255 * 32)), Buffer.from(hkdfSync("sha256", ikm, new Uint8Array(0), new Uint8Array(0), 255 * 32)).toString("hex"));
     assert.throws(() => hkdfSha256(randomBytes(32), new Uint8Array(0), new Uint8Array(0), 255 * 32 + 1), /bad arguments/);
   });
 });

@@ -5,7 +5,7 @@
 // part exists; what matters is the all-zero result, and the derive refuses it).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createPrivateKey, createPublicKey, diffieHellman, randomBytes } from "node:crypto";
 import { x25519Derive, x25519PrivateKey } from "../src/index.js";
 
 const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
@@ -28,6 +28,19 @@ describe("X25519 through the addon", () => {
   it("RFC 7748 §5.2: the scalar multiplication vector", () => {
     const k = x25519PrivateKey(h("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4"));
     assert.equal(hex(x25519Derive(k, h("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c"))), "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552");
+  });
+
+  it("matches node:crypto on random keys", () => {
+    for (let i = 0; i < 50; i++) {
+      const priv = randomBytes(32);
+      const peer = x25519PrivateKey(randomBytes(32)).publicKey;
+      const ours = x25519Derive(x25519PrivateKey(priv), peer);
+      const theirs = diffieHellman({
+        privateKey: createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b656e04220420", "hex"), priv]), format: "der", type: "pkcs8" }),
+        publicKey: createPublicKey({ key: { kty: "OKP", crv: "X25519", x: Buffer.from(peer).toString("base64url") }, format: "jwk" }),
+      });
+      assert.equal(hex(ours), theirs.toString("hex"));
+    }
   });
 
   it("low-order points give null (the derive refuses the all-zero secret), and the key still works after", () => {

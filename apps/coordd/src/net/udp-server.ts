@@ -90,6 +90,9 @@ export class UdpServer {
     this.inBatch = true;
     let offset = 0;
     let flushedAt = performance.now();
+    // Datagrams as plain Uint8Array views: a Buffer's subarray builds a Buffer through Node's JS
+    // constructor, and every view the decoders take of a Buffer is another one (~3% of a registration).
+    const batch = new Uint8Array(payloads.buffer, payloads.byteOffset, payloads.byteLength);
     try {
       for (let i = 0; i < count; i++) {
         if ((i & 7) === 7 && performance.now() - flushedAt > FLUSH_AFTER_MS) {
@@ -98,7 +101,7 @@ export class UdpServer {
         }
         const r = i * UDP_RECORD_SIZE;
         const length = (records[r] ?? 0) | ((records[r + 1] ?? 0) << 8) | ((records[r + 2] ?? 0) << 16);
-        const msg = payloads.subarray(offset, offset + length);
+        const msg = batch.subarray(offset, offset + length);
         offset += length;
         try {
           const source = this.sourceOf(index, records, r);
@@ -120,7 +123,7 @@ export class UdpServer {
     return udpSource(index, normalizeEndpoint(decodeUdpAddress(records, r), port));
   }
 
-  private dispatch(index: number, msg: Buffer, source: Source, records: Uint8Array, r: number, now: number): void {
+  private dispatch(index: number, msg: Uint8Array, source: Source, records: Uint8Array, r: number, now: number): void {
     const cls = classifyDatagram(msg);
     if (cls === "stun") {
       if (!this.core.admit(source, now)) return;
@@ -143,7 +146,7 @@ export class UdpServer {
     }
   }
 
-  private stun(msg: Buffer, source: Source, index: number, records: Uint8Array, r: number): void {
+  private stun(msg: Uint8Array, source: Source, index: number, records: Uint8Array, r: number): void {
     this.core.metrics.stunRequests++;
     const out = answerBinding(msg, source.endpoint, index, this.info);
     if (out.kind === "malformed") this.core.metrics.drop(DropReason.Malformed);

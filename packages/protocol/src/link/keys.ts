@@ -20,16 +20,22 @@ export interface LinkKeys {
   readonly tag: Uint8Array;
 }
 
+// The salt only lives for the one HKDF call: one buffer off the V8 heap for all
+// of them (coordd derives once per new session; a fresh 64-byte array also had
+// to be moved off the heap for the addon).
+const saltScratch = new Uint8Array(new ArrayBuffer(2 * KEY_LENGTH));
+
 export function deriveLinkKeys(sharedSecret: Uint8Array, ephemeralPublic: Uint8Array, serverPublic: Uint8Array): LinkKeys {
-  const salt = new Uint8Array(64);
-  salt.set(ephemeralPublic, 0);
-  salt.set(serverPublic, 32);
-  const okm = hkdf(sharedSecret, salt, Label.linkKeys, 2 * KEY_LENGTH);
+  saltScratch.set(ephemeralPublic, 0);
+  saltScratch.set(serverPublic, 32);
+  const okm = hkdf(sharedSecret, saltScratch, Label.linkKeys, 2 * KEY_LENGTH);
+  // A copy: the caller's key may be a view into a datagram buffer that gets reused.
+  const ephemeral = Uint8Array.from(ephemeralPublic);
   return {
     c2s: okm.subarray(0, KEY_LENGTH),
     s2c: okm.subarray(KEY_LENGTH),
-    ephemeralPublic: Uint8Array.from(ephemeralPublic),
-    tag: Uint8Array.from(ephemeralPublic.subarray(0, SESSION_TAG_LENGTH)),
+    ephemeralPublic: ephemeral,
+    tag: ephemeral.subarray(0, SESSION_TAG_LENGTH),
   };
 }
 
@@ -37,6 +43,15 @@ export function clientLinkKeys(ephemeralPrivate: Uint8Array, ephemeralPublic: Ui
   return deriveLinkKeys(x25519(ephemeralPrivate, serverPublic), ephemeralPublic, serverPublic);
 }
 
+// coordd's shared secret of each new session only feeds the HKDF: one buffer off
+// the V8 heap, wiped after each use (a fresh array was also moved off the heap
+// by the addon, then left to the GC with the secret in it).
+const sharedScratch = new Uint8Array(new ArrayBuffer(KEY_LENGTH));
+
 export function serverLinkKeys(serverPrivate: KeyObject | Uint8Array, serverPublic: Uint8Array, ephemeralPublic: Uint8Array): LinkKeys {
-  return deriveLinkKeys(x25519(serverPrivate, ephemeralPublic), ephemeralPublic, serverPublic);
+  try {
+    return deriveLinkKeys(x25519(serverPrivate, ephemeralPublic, sharedScratch), ephemeralPublic, serverPublic);
+  } finally {
+    sharedScratch.fill(0);
+  }
 }

@@ -15,7 +15,7 @@ import {
   SLOT_TOKEN_LENGTH,
   AEAD_TAG_LENGTH,
 } from "../constants.js";
-import { aeadOpen, aeadSeal, aeadSealInto, counterNonce } from "../crypto/primitives.js";
+import { aeadOpen, aeadSeal, aeadSealInto, transientCounterNonce } from "../crypto/primitives.js";
 import { DecodeError } from "../wire/errors.js";
 import { endpointWireLength, readEndpoint, writeEndpoint } from "../wire/endpoint.js";
 import { readHeader, writeHeader } from "../wire/header.js";
@@ -80,7 +80,7 @@ export function encodeRegister(keys: LinkKeys, cookie: Uint8Array, counter: bigi
   out.set(cookie.length === COOKIE_LENGTH ? cookie : new Uint8Array(COOKIE_LENGTH), 4);
   out.set(keys.ephemeralPublic, 20);
   writeU64(out, 52, counter);
-  out.set(aeadSeal(keys.c2s, counterNonce(counter), plain, out.subarray(0, REGISTER_PREFIX_LENGTH)), REGISTER_PREFIX_LENGTH);
+  out.set(aeadSeal(keys.c2s, transientCounterNonce(counter), plain, out.subarray(0, REGISTER_PREFIX_LENGTH)), REGISTER_PREFIX_LENGTH);
   return out;
 }
 
@@ -100,7 +100,7 @@ export function decodeRegisterOuter(d: Uint8Array): RegisterOuter {
 
 /** Opens and parses the body; undefined when it does not authenticate or parse. */
 export function openRegister(keys: LinkKeys, outer: RegisterOuter): RegisterBody | undefined {
-  const plain = aeadOpen(keys.c2s, counterNonce(outer.counter), outer.ciphertext, outer.aad);
+  const plain = aeadOpen(keys.c2s, transientCounterNonce(outer.counter), outer.ciphertext, outer.aad);
   if (plain === undefined) return undefined;
   try {
     return decodeRegisterBody(plain);
@@ -114,12 +114,23 @@ export function openRegister(keys: LinkKeys, outer: RegisterOuter): RegisterBody
 /** header | tag(8) | counter(8) | AEAD(s2c, counter, body, aad = those 20 bytes). */
 const SERVER_PREFIX_LENGTH = HEADER_LENGTH + SESSION_TAG_LENGTH + COUNTER_LENGTH;
 
+// ACK and PUSH bodies are built here and sealed at once into the message, so
+// one buffer off the V8 heap serves them all (a fresh body was an allocation,
+// and one under 64 bytes also a move off the heap when the addon reads it).
+const MAX_SERVER_BODY = RID_LENGTH + 1 + CHANNEL_LENGTH + 19 + 1 + 2 + MAX_SEALED_LENGTH;
+const bodyScratch = new Uint8Array(new ArrayBuffer(MAX_SERVER_BODY));
+
+/**
+ * The message is a slice of Node's shared allocation pool, not a buffer of its
+ * own: ACKs and PUSHes live until their datagram is sent, and a fresh
+ * ArrayBuffer each was ~1 us. Every byte of it is written below.
+ */
 function sealServerMessage(type: MessageType, keys: LinkKeys, counter: bigint, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(SERVER_PREFIX_LENGTH + body.length + AEAD_TAG_LENGTH);
+  const out: Uint8Array = Buffer.allocUnsafe(SERVER_PREFIX_LENGTH + body.length + AEAD_TAG_LENGTH);
   writeHeader(out, type);
   out.set(keys.tag, 4);
   writeU64(out, 12, counter);
-  aeadSealInto(keys.s2c, counterNonce(counter), body, out.subarray(0, SERVER_PREFIX_LENGTH), out.subarray(SERVER_PREFIX_LENGTH));
+  aeadSealInto(keys.s2c, transientCounterNonce(counter), body, out.subarray(0, SERVER_PREFIX_LENGTH), out.subarray(SERVER_PREFIX_LENGTH));
   return out;
 }
 
@@ -132,7 +143,7 @@ export function serverMessageTag(d: Uint8Array): Uint8Array {
 function openServerMessage(keys: LinkKeys, d: Uint8Array): { type: number; plain: Uint8Array } | undefined {
   if (d.length < SERVER_PREFIX_LENGTH + AEAD_TAG_LENGTH) return undefined;
   const counter = readU64(d, 12);
-  const plain = aeadOpen(keys.s2c, counterNonce(counter), d.subarray(SERVER_PREFIX_LENGTH), d.subarray(0, SERVER_PREFIX_LENGTH));
+  const plain = aeadOpen(keys.s2c, transientCounterNonce(counter), d.subarray(SERVER_PREFIX_LENGTH), d.subarray(0, SERVER_PREFIX_LENGTH));
   return plain === undefined ? undefined : { type: d[0] ?? 0, plain };
 }
 
@@ -160,7 +171,7 @@ export interface RegisterAck {
 }
 
 export function encodeRegisterAck(keys: LinkKeys, counter: bigint, ack: RegisterAck): Uint8Array {
-  const body = new ByteWriter(8 + 1 + RID_LENGTH + 2 + endpointWireLength(ack.observed))
+  const body = new ByteWriter(8 + 1 + RID_LENGTH + 2 + endpointWireLength(ack.observed), bodyScratch)
     .u64(ack.echo).u8(ack.status).put(ack.rid).u16(ack.lifetimeSeconds);
   writeEndpoint(body, ack.observed);
   return sealServerMessage(MessageType.RegisterAck, keys, counter, body.done());
@@ -189,7 +200,7 @@ export interface Push {
 }
 
 export function encodePush(keys: LinkKeys, counter: bigint, push: Push): Uint8Array {
-  const body = new ByteWriter(RID_LENGTH + 1 + CHANNEL_LENGTH + endpointWireLength(push.peerObserved) + 1 + 2 + push.sealed.length)
+  const body = new ByteWriter(RID_LENGTH + 1 + CHANNEL_LENGTH + endpointWireLength(push.peerObserved) + 1 + 2 + push.sealed.length, bodyScratch)
     .put(push.rid).u8(push.flags).put(push.channel);
   writeEndpoint(body, push.peerObserved);
   body.u8(push.peerTransport).u16(push.sealed.length).put(push.sealed);

@@ -8,8 +8,14 @@ export class ByteWriter {
   private offset = 0;
   readonly bytes: Uint8Array;
 
-  constructor(size: number) {
-    this.bytes = new Uint8Array(size);
+  /**
+   * `into`: write into the first `size` bytes of this buffer instead of a new
+   * one (for a body that is sealed at once and then dropped; the caller owns
+   * the reuse).
+   */
+  constructor(size: number, into?: Uint8Array) {
+    if (into !== undefined && into.length < size) throw new RangeError("ByteWriter: buffer smaller than size");
+    this.bytes = into === undefined ? new Uint8Array(size) : into.subarray(0, size);
   }
 
   private room(n: number): void {
