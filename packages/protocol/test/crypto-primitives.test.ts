@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
-import { aeadOpen, aeadSeal, hkdf, hmac } from "../src/index.js";
+import { aeadOpen, aeadSeal, counterNonce, hkdf, hmac, transientCounterNonce } from "../src/index.js";
 
 const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -94,4 +94,16 @@ test("HKDF-SHA256: RFC 5869 case 1 and OpenSSL's hkdf for empty and full salts",
     const len = 1 + ((i * 13) % 100);
     assert.equal(hex(hkdf(ikm, salt, "plug/v1/link-keys", len)), Buffer.from(hkdfSync("sha256", ikm, salt, "plug/v1/link-keys", len)).toString("hex"));
   }
+});
+
+test("counter nonces: 4 zero bytes then the counter little-endian; the shared transient one is rewritten whole", () => {
+  const big = (1n << 40n) + 0x0102n;
+  assert.equal(hex(counterNonce(0n)), "000000000000000000000000");
+  assert.equal(hex(counterNonce(0x01020304n)), "000000000403020100000000");
+  assert.equal(hex(counterNonce(big)), "000000000201000000010000");
+  assert.equal(hex(counterNonce((1n << 64n) - 1n)), "00000000ffffffffffffffff");
+  // A large counter's upper bytes must not survive into the next, small one.
+  assert.equal(hex(transientCounterNonce(big)), hex(counterNonce(big)));
+  assert.equal(hex(transientCounterNonce(7n)), hex(counterNonce(7n)));
+  assert.equal(transientCounterNonce(1n), transientCounterNonce(2n), "one buffer, shared");
 });

@@ -124,18 +124,7 @@ export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array,
 
 /** 12-byte AEAD nonce from a 64-bit counter: 4 zero bytes then the counter little-endian, as WireGuard. */
 export function counterNonce(counter: bigint): Uint8Array {
-  const n = new Uint8Array(12);
-  // Counters below 2^32 (all of a link session's in practice) skip the DataView and BigInt store, a measurable share of a registration.
-  if (counter >= 0n && counter <= 0xffffffffn) {
-    const v = Number(counter);
-    n[4] = v;
-    n[5] = v >>> 8;
-    n[6] = v >>> 16;
-    n[7] = v >>> 24;
-  } else {
-    new DataView(n.buffer).setBigUint64(4, counter, true);
-  }
-  return n;
+  return writeCounterNonce(new Uint8Array(12), counter);
 }
 
 // Small typed arrays live on the V8 heap, and handing one to the addon makes V8
@@ -149,7 +138,12 @@ const transientNonce = new Uint8Array(new ArrayBuffer(12));
  * call overwrites it).
  */
 export function transientCounterNonce(counter: bigint): Uint8Array {
-  const n = transientNonce;
+  return writeCounterNonce(transientNonce, counter);
+}
+
+/** Bytes 4-11 of `n` (bytes 0-3 stay zero: nobody writes them). */
+function writeCounterNonce(n: Uint8Array, counter: bigint): Uint8Array {
+  // Counters below 2^32 (all of a link session's in practice) skip the DataView and BigInt store, a measurable share of a registration.
   if (counter >= 0n && counter <= 0xffffffffn) {
     const v = Number(counter);
     n[4] = v;
@@ -158,7 +152,7 @@ export function transientCounterNonce(counter: bigint): Uint8Array {
     n[7] = v >>> 24;
     n[8] = n[9] = n[10] = n[11] = 0;
   } else {
-    new DataView(n.buffer).setBigUint64(4, counter, true);
+    new DataView(n.buffer, n.byteOffset, n.byteLength).setBigUint64(4, counter, true);
   }
   return n;
 }
