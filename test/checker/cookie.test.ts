@@ -46,6 +46,19 @@ async function connectUnderLoad(peer: RawPeer): Promise<{ session: Session; cook
   throw new Error("no session under load");
 }
 
+/**
+ * An echo through the daemon while the flood goes on. A datagram of either direction can be lost
+ * in a socket buffer the flood keeps full (seen once with wireguard-go at 16,000/s), so, as an
+ * application would, it asks again: up to three echo requests, any reply counts.
+ */
+async function echoThroughFlood(p: RawPeer, session: Session, source: string): Promise<boolean> {
+  for (let seq = 1; seq <= 3; seq++) {
+    await p.send(session.seal(echoRequest(source, TUN_ADDRESS, 5, seq, 38)));
+    if (await p.receive(session, 2_000)) return true;
+  }
+  return false;
+}
+
 for (const impl of implsToCheck()) {
   test(`${impl}: cookie reply under load, mac2 accepted, wrong mac2 refused, legitimate peers connect`, async (t) => {
     const lab = await CheckLab.start(impl);
@@ -106,12 +119,10 @@ for (const impl of implsToCheck()) {
     // Another legitimate peer still gets through during the flood.
     const { session, cookies } = await connectUnderLoad(other);
     assert.ok(cookies >= 1, "the second peer went through the cookie exchange too");
-    await other.send(session.seal(echoRequest("10.77.0.3", TUN_ADDRESS, 5, 1, 38)));
-    assert.ok(await other.receive(session), "its traffic flows");
+    assert.ok(await echoThroughFlood(other, session, "10.77.0.3"), "its traffic flows");
 
     // And the first peer's session carries data too.
-    await peer.send(accepted.seal(echoRequest(PEER_TUNNEL_ADDRESS, TUN_ADDRESS, 5, 2, 38)));
-    assert.ok(await peer.receive(accepted));
+    assert.ok(await echoThroughFlood(peer, accepted, PEER_TUNNEL_ADDRESS), "the first peer's traffic flows");
     assert.ok(flooder.receivedCount > 0, "the flood itself was answered with cookie replies");
     lab.assertAlive();
   });
