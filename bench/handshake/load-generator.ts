@@ -20,15 +20,14 @@
 //   {op:"run", port, pid, warmPasses, window}  -> {ev:"result", ...RunResult}
 import { randomBytes } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { clampPrivateKey, CookieGenerator, createInitiation, dh, encodeTai64n, generateKeypair, Handshake } from "./wg.js";
-import { decodeCookieReply } from "../../packages/wireguard/src/noise/messages.js";
+import { decodeCookieReply, MessageType } from "../../packages/wireguard/src/noise/messages.js";
+import { statCpuS } from "../lib/proc.js";
 
 /** An initiation not answered within this time is counted lost and frees its window slot. */
 const LOSS_MS = 500;
-const RESPONSE = 2;
-const COOKIE_REPLY = 3;
 
 export interface RunResult {
   readonly sent: number;
@@ -106,15 +105,6 @@ function prepare(count: number): void {
   out({ ev: "prepared", ms: Math.round(performance.now() - t0) });
 }
 
-/** utime + stime in seconds from a /proc stat file (fields 14 and 15), with the comm name. */
-function statCpuS(path: string): { comm: string; cpuS: number } {
-  const stat = readFileSync(path, "utf8");
-  const close = stat.lastIndexOf(")");
-  const fields = stat.slice(close + 2).split(" ");
-  // fields[0] is field 3 (state), so field 14 is fields[11].
-  return { comm: stat.slice(stat.indexOf("(") + 1, close), cpuS: (Number(fields[11]) + Number(fields[12])) / 100 };
-}
-
 /** The whole process (all threads) and each thread by name (threads of one name summed). */
 function processCpuS(pid: number): { total: number; threads: Map<string, number> } {
   const threads = new Map<string, number>();
@@ -161,11 +151,11 @@ function closedLoop(port: number, from: number, to: number, window: number): Pro
     const onMessage = (data: Buffer): void => {
       if (data.length < 8) return;
       const type = data[0];
-      const receiver = data.readUInt32LE(type === RESPONSE ? 8 : 4);
+      const receiver = data.readUInt32LE(type === MessageType.Response ? 8 : 4);
       const entry = inflight.get(receiver);
       if (entry === undefined) return;
-      if (type === RESPONSE) phase.responses++;
-      else if (type === COOKIE_REPLY) {
+      if (type === MessageType.Response) phase.responses++;
+      else if (type === MessageType.CookieReply) {
         // Counted even if it does not open, so every initiation is accounted for exactly once.
         phase.cookieReplies++;
         const reply = decodeCookieReply(new Uint8Array(data.buffer, data.byteOffset, data.length));

@@ -1,12 +1,12 @@
 // One measurement each: iperf3 TCP/UDP, ping RTT, per-process CPU/RSS/context switches from /proc.
 import { readdirSync, readFileSync } from "node:fs";
 import { waitFor, type Lab, type VethPair } from "../../test/support/netns.js";
+import { statCpuS } from "../lib/proc.js";
 import { quantile } from "../lib/stats.js";
 
 export const IPERF_PORT = 5201;
 /** Inner UDP payload that fits the default 1420-byte tunnel MTU: 1420 - 20 (IPv4) - 8 (UDP). */
 export const UDP_PAYLOAD = 1392;
-const CLK_TCK = 100;
 
 // ---------------------------------------------------------------------------------------------
 // /proc
@@ -22,10 +22,7 @@ export interface ProcSample {
 }
 
 export function sampleProc(pid: number): ProcSample {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the ")" that ends comm: state is field 3, utime 14, stime 15.
-  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const cpuS = (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+  const { cpuS } = statCpuS(`/proc/${pid}/stat`);
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? Number.NaN);
   let ctx = 0;
