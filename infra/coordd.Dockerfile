@@ -85,7 +85,9 @@ EXPOSE 3478/udp 3479/udp 8080/tcp
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.COORDD_HTTP_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-# A 2 MB young generation: registrations are long-lived, so V8's default (16 MB semi-spaces) only
-# copies them around longer, and its scavenges of 8-27 ms under load set the push latency tail;
-# with 2 MB they take ~2-3 ms (docs/PERFORMANCE.md, coordd "Session 4").
-ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/apps/coordd/bin/coordd.js"]
+# A 4 MB young generation: registrations are long-lived, so V8's default (16 MB semi-spaces) only
+# copies them around longer, and its scavenges of 8-27 ms under load set the push latency tail.
+# 4 MB met both the registration and the push-tail targets in every quiet run and kept the tail
+# best under load; 2 MB cost more throughput for no better tail (docs/PERFORMANCE.md, coordd
+# "Session 5").
+ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/apps/coordd/bin/coordd.js"]

@@ -3,7 +3,7 @@
 //   npm run bench:coordd -- --quick  smaller counts, for a smoke test
 //   npm run bench:coordd -- --phases push,relay   only some of: core, reg, push, relay (while iterating)
 //   BENCH_COORDD_NODE_ARGS="--cpu-prof"   node flags for the coordd process; default: the ones infra/
-//                                   deploys it with (--max-semi-space-size=2); "" for V8's defaults
+//                                   deploys it with (--max-semi-space-size=4); "" for V8's defaults
 //   BENCH_PUSH_TRACE=FILE           write each push's send time and latency (to line the tail up with GC logs)
 //   BENCH_PUSH_SETTLE_MS=5000       wait before the push phase (default 300 ms; lets coordd's GC settle
 //                                   after the 100,000 registrations of the reg phase)
@@ -47,7 +47,7 @@ const SOCKETS = 8;
 const WINDOW = 1024;
 
 const root = new URL("../../../", import.meta.url).pathname;
-const DEPLOYED_NODE_ARGS = "--max-semi-space-size=2";
+const DEPLOYED_NODE_ARGS = "--max-semi-space-size=4";
 // BENCH_COORDD_BIN=/other/checkout/apps/coordd/bin/coordd.js measures another build of coordd with this
 // load generator (before/after comparisons in one sitting); the core-only rows are always this tree's.
 const bin = process.env.BENCH_COORDD_BIN ?? join(root, "apps/coordd/bin/coordd.js");
