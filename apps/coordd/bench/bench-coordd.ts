@@ -2,8 +2,8 @@
 //   npm run bench:coordd            full run (about a minute)
 //   npm run bench:coordd -- --quick  smaller counts, for a smoke test
 //   npm run bench:coordd -- --phases push,relay   only some of: core, reg, push, relay (while iterating)
-//   BENCH_COORDD_NODE_ARGS="--cpu-prof"   node flags for the coordd process; default: the ones infra/
-//                                   deploys it with (--max-semi-space-size=4); "" for V8's defaults
+//   BENCH_COORDD_NODE_ARGS="--cpu-prof"   node flags for the coordd process; default: the ones in
+//                                   infra/coordd.Dockerfile's ENTRYPOINT (as deployed); "" for V8's defaults
 //   BENCH_PUSH_TRACE=FILE           write each push's send time and latency (to line the tail up with GC logs)
 //   BENCH_PUSH_SETTLE_MS=5000       wait before the push phase (default 300 ms; lets coordd's GC settle
 //                                   after the 100,000 registrations of the reg phase)
@@ -19,6 +19,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { runCoreBench } from "./core-bench.js";
+import { dockerfileNodeFlags } from "./deployed-flags.js";
 import {
   clientLinkKeys,
   decodeCookieReply,
@@ -47,7 +48,7 @@ const SOCKETS = 8;
 const WINDOW = 1024;
 
 const root = new URL("../../../", import.meta.url).pathname;
-const DEPLOYED_NODE_ARGS = "--max-semi-space-size=4";
+const DEPLOYED_NODE_ARGS = dockerfileNodeFlags(readFileSync(join(root, "infra/coordd.Dockerfile"), "utf8")).join(" ");
 // BENCH_COORDD_BIN=/other/checkout/apps/coordd/bin/coordd.js measures another build of coordd with this
 // load generator (before/after comparisons in one sitting); the core-only rows are always this tree's.
 const bin = process.env.BENCH_COORDD_BIN ?? join(root, "apps/coordd/bin/coordd.js");
@@ -64,7 +65,7 @@ async function startServer(): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "pcd-bench-"));
   const big = "1000000000";
   // BENCH_COORDD_NODE_ARGS="--cpu-prof" profiles the server side; BENCH_COORDD_LOG=FILE keeps its stdout (e.g. --trace-gc).
-  // Measured as deployed: infra/coordd.Dockerfile and the systemd unit give node this flag.
+  // Measured as deployed: the flags of infra/coordd.Dockerfile's ENTRYPOINT (the systemd unit is tested to match).
   const nodeArgs = (process.env.BENCH_COORDD_NODE_ARGS ?? DEPLOYED_NODE_ARGS).split(" ").filter((a) => a !== "");
   const proc = spawn(process.execPath, [...nodeArgs, bin, "--bind", "127.0.0.1", "--http-host", "127.0.0.1", "--udp-port", "0", "--alt-udp-port", "0", "--http-port", "0",
     "--key-file", join(dir, "key"), "--rate-pps", big, "--rate-burst", big, "--max-rids-per-address", big, "--max-sessions", big,
