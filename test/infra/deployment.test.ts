@@ -5,24 +5,20 @@
 // coordd with a health check and no TUN addon, and the same node flags everywhere coordd is run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dockerfileNodeFlags, systemdNodeOptions } from "../../apps/coordd/bench/deployed-flags.js";
+import { REPO_ROOT, run } from "../support/netns.js";
 
-const root = new URL("../../", import.meta.url).pathname;
-const read = (path: string): string => readFileSync(join(root, path), "utf8");
+const read = (path: string): string => readFileSync(join(REPO_ROOT, path), "utf8");
 
-function compose(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync("docker-compose", args, { cwd, encoding: "utf8", timeout: 30_000 });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** `docker-compose -f FILE ARGS`, its exit status returned rather than thrown. */
+const compose = (file: string, ...args: string[]) => run("docker-compose", ["-f", file, ...args], { allowFailure: true, timeoutMs: 30_000 });
 
-test("docker-compose.yml validates and publishes coordd's ports with its key on a volume", () => {
-  const r = compose(root, "config");
-  assert.equal(r.status, 0, r.stderr);
+test("docker-compose.yml validates and publishes coordd's ports with its key on a volume", async () => {
+  const r = await compose(join(REPO_ROOT, "docker-compose.yml"), "config");
+  assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /dockerfile: infra\/coordd\.Dockerfile/);
   // docker-compose 1.29 prints the long form of each port.
   for (const [port, protocol] of [[3478, "udp"], [3479, "udp"], [8080, "tcp"]] as const) {
@@ -31,13 +27,13 @@ test("docker-compose.yml validates and publishes coordd's ports with its key on 
   assert.match(r.stdout, /^\s+- coordd-key:\/var\/lib\/coordd(:rw)?$/m);
 });
 
-test("docker-compose config refuses a broken compose file (the check above can fail)", () => {
+test("docker-compose config refuses a broken compose file (the check above can fail)", async () => {
   const dir = mkdtempSync(join(tmpdir(), "plug-compose-"));
   try {
     // The real file with one service key misspelt: a typo a reviewer could miss.
     writeFileSync(join(dir, "docker-compose.yml"), read("docker-compose.yml").replace("restart: unless-stopped", "restrat: unless-stopped"));
-    const r = compose(dir, "config", "-q");
-    assert.notEqual(r.status, 0, "docker-compose accepted an unknown service key");
+    const r = await compose(join(dir, "docker-compose.yml"), "config", "-q");
+    assert.notEqual(r.code, 0, "docker-compose accepted an unknown service key");
     assert.match(r.stderr, /restrat/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
