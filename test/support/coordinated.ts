@@ -2,9 +2,9 @@
 // the lab's coordd, a daemon in the host's namespace, and its status over the
 // control socket (`plugd status IFNAME --json`). Used by test/coordination.
 import { readFileSync } from "node:fs";
-import { PLUGD_BIN, run, sleep, waitForUapiSocket, type Daemon, type KeyPair } from "./netns.js";
+import { PLUGD_BIN, run, sleep, waitForSocket, waitForUapiSocket, type Daemon, type KeyPair } from "./netns.js";
 import type { Host, NatLab } from "./natlab/index.js";
-import { controlRequest, type InterfaceStatus } from "@plug/plugd";
+import { CONTROL_DIR, controlRequest, controlSocketPath, type InterfaceStatus } from "@plug/plugd";
 
 export interface PeerSpec {
   readonly keys: KeyPair;
@@ -56,6 +56,8 @@ export class CoordinatedPlugd {
     readonly startedAt: number,
     /** Unix ms when its UAPI socket appeared (the interface exists). */
     readonly readyAt: number,
+    /** Resolves once plugd's control socket accepts connections (plugd set up completely). */
+    private readonly controlReady: Promise<void>,
   ) {}
 
   static configText(lab: NatLab, o: CoordinatedOptions, privateKey: string): string {
@@ -82,16 +84,26 @@ export class CoordinatedPlugd {
     const startedAt = Date.now();
     const daemon = lab.lab.spawn(host.ns, PLUGD_BIN, ["-f", "--config", file, ifname], { env: { ...process.env, LOG_LEVEL: "verbose" } });
     await waitForUapiSocket(ifname, daemon);
-    return new CoordinatedPlugd(ifname, host, daemon, o.keys, file, startedAt, Date.now());
+    const readyAt = Date.now();
+    // The UAPI socket appears before the interface set-up and the coordination layer; the control
+    // socket that `status` needs comes last. A test that asked for the status right after its first
+    // ping through the tunnel could find none yet (seen once in CI under load). Waited for by the
+    // status calls, not here, so that start() still returns when the interface exists (bench:connect
+    // times from it).
+    const controlReady = waitForSocket(controlSocketPath(CONTROL_DIR, ifname), daemon);
+    controlReady.catch(() => undefined); // reported by the status call that awaits it, if any
+    return new CoordinatedPlugd(ifname, host, daemon, o.keys, file, startedAt, readyAt, controlReady);
   }
 
   async status(): Promise<StatusJson> {
+    await this.controlReady;
     const r = await run(PLUGD_BIN, ["status", this.ifname, "--json"]);
     return JSON.parse(r.stdout) as StatusJson;
   }
 
   /** The same status straight from the control socket (no `plugd status` process): for live displays. */
   async quickStatus(): Promise<InterfaceStatus> {
+    await this.controlReady;
     return (await controlRequest(this.ifname, { op: "status" }, 5_000)) as InterfaceStatus;
   }
 

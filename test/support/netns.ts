@@ -419,7 +419,11 @@ export class WgInterface {
 
 /** Polls until the UAPI socket exists and accepts a connection (the way `wg` probes it). */
 export async function waitForUapiSocket(ifname: string, daemon?: Daemon, timeoutMs = 15_000): Promise<void> {
-  const path = join(UAPI_DIR, `${ifname}.sock`);
+  await waitForSocket(join(UAPI_DIR, `${ifname}.sock`), daemon, timeoutMs);
+}
+
+/** Until a Unix socket at `path` accepts a connection; fails early when `daemon` exits first. */
+export async function waitForSocket(path: string, daemon?: Daemon, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (daemon && !daemon.running) {
