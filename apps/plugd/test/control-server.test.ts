@@ -3,7 +3,7 @@
 // fake ControlTarget: the socket protocol is what is under test here.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -188,6 +188,27 @@ describe("control client without a daemon", () => {
       assert.deepEqual(runningInterfaces(join(dir, "absent")), []);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("says the interface exists when a live UAPI socket does but the control socket does not (plugd starting)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "plug-control-"));
+    const uapiDir = mkdtempSync(join(tmpdir(), "plug-uapi-"));
+    const uapi = createServer((c) => c.destroy());
+    try {
+      await new Promise<void>((resolve) => uapi.listen(join(uapiDir, "wgstart0.sock"), resolve));
+      await assert.rejects(
+        request("wgstart0", { op: "status" }, 2_000, dir, uapiDir),
+        (e: unknown) => e instanceof ControlError && e.message.includes("the interface exists but has no plugd control socket") && e.message.includes(dir),
+      );
+      // A leftover socket file nobody listens on, or none at all: no daemon.
+      writeFileSync(join(uapiDir, "wgstale0.sock"), "");
+      await assert.rejects(request("wgstale0", { op: "status" }, 2_000, dir, uapiDir), (e: unknown) => e instanceof ControlError && e.message.includes("no plugd is running"));
+      await assert.rejects(request("wgother0", { op: "status" }, 2_000, dir, uapiDir), (e: unknown) => e instanceof ControlError && e.message.includes("no plugd is running"));
+    } finally {
+      await new Promise((r) => uapi.close(r));
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(uapiDir, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,7 @@
 // The command side of the control socket: one request, one JSON answer.
 import { connect } from "node:net";
 import { readdirSync } from "node:fs";
+import { DEFAULT_SOCKET_DIR, probeSocket, socketPath } from "../uapi-server/socket-path.js";
 import { CONTROL_DIR, controlSocketPath, type ControlReply, type ControlRequest } from "./socket.js";
 
 export class ControlError extends Error {}
@@ -16,7 +17,7 @@ export function runningInterfaces(dir = CONTROL_DIR): string[] {
   }
 }
 
-export function request(ifname: string, req: ControlRequest, timeoutMs = 30_000, dir = CONTROL_DIR): Promise<unknown> {
+export function request(ifname: string, req: ControlRequest, timeoutMs = 30_000, dir = CONTROL_DIR, uapiDir = DEFAULT_SOCKET_DIR): Promise<unknown> {
   const path = controlSocketPath(dir, ifname);
   return new Promise((resolve, reject) => {
     const conn = connect(path);
@@ -42,10 +43,21 @@ export function request(ifname: string, req: ControlRequest, timeoutMs = 30_000,
     });
     conn.on("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const why = err.code === "ENOENT" || err.code === "ECONNREFUSED" ? "no plugd is running for this interface" : err.message;
-      reject(new ControlError(`${ifname}: ${why} (${path})`));
+      if (err.code !== "ENOENT" && err.code !== "ECONNREFUSED") {
+        reject(new ControlError(`${ifname}: ${err.message} (${path})`));
+        return;
+      }
+      void missingDaemon(ifname, uapiDir).then((why) => reject(new ControlError(`${ifname}: ${why} (${path})`)));
     });
   });
+}
+
+// plugd creates the interface's UAPI socket first and its control socket last, a few hundred ms
+// later: in between (or under another WireGuard implementation) "not running" would be wrong.
+async function missingDaemon(ifname: string, uapiDir: string): Promise<string> {
+  return (await probeSocket(socketPath(uapiDir, ifname))) === "live"
+    ? "the interface exists but has no plugd control socket (plugd is still starting, or another WireGuard implementation runs it)"
+    : "no plugd is running for this interface";
 }
 
 /** The interface to talk to: the one named, or the only one running. */
