@@ -12,6 +12,7 @@ import type { AllowedIps } from "../routing/allowed-ips.js";
 import { JITTER_MAX_MS, MAX_STAGED_PACKETS, REJECT_AFTER_TIME, REKEY_AFTER_TIME, REKEY_TIMEOUT } from "./constants.js";
 import type { Drop } from "./drop-reasons.js";
 import type { IndexTable } from "./index-table.js";
+import { MessageSlab } from "./message-slab.js";
 import type { Peer } from "./peer.js";
 import type { Clock, CoreIo } from "./types.js";
 
@@ -33,6 +34,8 @@ export interface SendPathDeps {
 }
 
 export class SendPath {
+  private readonly slab = new MessageSlab();
+
   constructor(private readonly d: SendPathDeps) {}
 
   /** A batch read from the TUN. Ownership of the packets passes to the core. */
@@ -97,12 +100,12 @@ export class SendPath {
     const packets = peer.staged;
     peer.staged = [];
     const mtu = this.d.mtu();
-    // All of this batch's messages share one zeroed allocation: a malloc, a
+    // All of this batch's messages share one zeroed region: a malloc, a
     // free and an ArrayBuffer per packet were a visible share of the CPU.
     let total = 0;
     for (const packet of packets) total += transportMessageLength(packet.length, mtu);
-    const slab = new Uint8Array(total);
-    const view = new DataView(slab.buffer);
+    const slab = this.slab.take(total);
+    const view = this.slab.dataView;
     let offset = 0;
     let sent = 0;
     let sentData = false;
