@@ -21,7 +21,7 @@ function setup(): { peer: Peer; table: IndexTable<Peer>; make: (isInitiator: boo
   const peer = new Peer(new Uint8Array(32).fill(1));
   const make = (isInitiator: boolean): Keypair => {
     const index = table.newHandshakeIndex(peer);
-    const kp = new Keypair({ send: new Uint8Array(32), receive: new Uint8Array(32) }, isInitiator, 0, index, 0, { check: () => true });
+    const kp = new Keypair({ send: new Uint8Array(32), receive: new Uint8Array(32) }, isInitiator, 0, index, 0, { checkHalves: () => true });
     table.convertToKeypair(index, kp);
     return kp;
   };
@@ -104,7 +104,7 @@ test("index table: handshake lookups never match keypairs and vice versa", () =>
   const h = table.newHandshakeIndex("p");
   assert.equal(table.lookupHandshake(h), "p");
   assert.equal(table.lookupKeypair(h), undefined);
-  const kp = new Keypair({ send: new Uint8Array(32), receive: new Uint8Array(32) }, true, 0, h, 0, { check: () => true });
+  const kp = new Keypair({ send: new Uint8Array(32), receive: new Uint8Array(32) }, true, 0, h, 0, { checkHalves: () => true });
   table.convertToKeypair(h, kp);
   assert.equal(table.lookupHandshake(h), undefined);
   assert.equal(table.lookupKeypair(h)?.keypair, kp);

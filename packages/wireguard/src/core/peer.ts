@@ -10,6 +10,9 @@ import { MAX_STAGED_PACKETS } from "./constants.js";
 import type { IndexTable } from "./index-table.js";
 import { PeerTimers } from "./timers.js";
 
+/** Far below 2^53, so the number part of the receive counter stays exact. */
+const RX_FOLD_BYTES = 2 ** 40;
+
 export class Peer {
   readonly label: string;
   readonly cookies: CookieGenerator;
@@ -25,8 +28,11 @@ export class Peer {
   current: Keypair | null = null;
   next: Keypair | null = null;
   staged: Uint8Array[] = [];
-  rxBytes = 0n;
   txBytes = 0n;
+  // Received bytes: a bigint addition per packet was an allocation per packet,
+  // so packets add to a number that is folded into the bigint now and then.
+  private rxFolded = 0n;
+  private rxRecent = 0;
   lastHandshake: { sec: number; nsec: number } | null = null;
   /** Set while this peer waits for the flush at the end of a TUN batch. */
   flushPending = false;
@@ -43,7 +49,16 @@ export class Peer {
   receivedAuthenticated(now: number, bytes: number): void {
     this.timers.anyAuthenticatedPacketTraversal(now, this.persistentKeepalive);
     this.timers.anyAuthenticatedPacketReceived();
-    this.rxBytes += BigInt(bytes);
+    this.rxRecent += bytes;
+    if (this.rxRecent >= RX_FOLD_BYTES) {
+      this.rxFolded += BigInt(this.rxRecent);
+      this.rxRecent = 0;
+    }
+  }
+
+  /** Bytes of authenticated messages received from this peer (`wg show`'s transfer). */
+  get rxBytes(): bigint {
+    return this.rxFolded + BigInt(this.rxRecent);
   }
 
   /** Drops the oldest when full; returns how many were dropped (0 or 1). */

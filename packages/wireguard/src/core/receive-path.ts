@@ -4,9 +4,9 @@
 // inner packet only if its source is routed to the sending peer.
 import { formatEndpoint, type Endpoint } from "../net/address.js";
 import type { Logger } from "../log/logger.js";
-import { REJECT_AFTER_MESSAGES } from "../noise/keypair.js";
+import { counterRejected } from "../noise/keypair.js";
 import { classify, MessageType } from "../noise/messages.js";
-import { innerPacketLength, openTransport, sourceAddressOf, transportCounterOf, transportReceiverOf } from "../noise/transport.js";
+import { innerPacketLength, openTransport, sourceAddressOf, transportCounterHigh, transportCounterLow, transportReceiverOf } from "../noise/transport.js";
 import type { AllowedIps } from "../routing/allowed-ips.js";
 import { LAST_MINUTE_REKEY, REJECT_AFTER_TIME } from "./constants.js";
 import type { Drop } from "./drop-reasons.js";
@@ -62,11 +62,12 @@ export class ReceivePath {
     const { peer, keypair: kp } = found;
     const now = this.d.clock.now();
     if (now - kp.created >= REJECT_AFTER_TIME) return drop("rx_expired_keypair");
-    const counter = transportCounterOf(data);
-    if (counter >= REJECT_AFTER_MESSAGES) return drop("rx_replay");
+    const counterHi = transportCounterHigh(data);
+    const counterLo = transportCounterLow(data);
+    if (counterRejected(counterHi, counterLo)) return drop("rx_replay");
     const plaintext = openTransport(kp.receiveKey, data);
     if (plaintext === null) return drop("rx_decrypt_failed");
-    if (!kp.replay.check(counter)) return drop("rx_replay");
+    if (!kp.replay.checkHalves(counterHi, counterLo)) return drop("rx_replay");
     // Authenticated from here on: only now may the endpoint move (§8.3).
     peer.endpoint = from;
     if (peer.confirm(kp, this.d.indices)) {

@@ -6,7 +6,6 @@ import type { Logger } from "../log/logger.js";
 import { clampPrivateKey } from "../crypto/keys.js";
 import type { Tai64nGenerator } from "../crypto/tai64n.js";
 import { createInitiation } from "../noise/handshake.js";
-import { REJECT_AFTER_MESSAGES, REKEY_AFTER_MESSAGES } from "../noise/keypair.js";
 import { destinationAddressOf, sealTransportInto, transportMessageLength } from "../noise/transport.js";
 import type { AllowedIps } from "../routing/allowed-ips.js";
 import { JITTER_MAX_MS, MAX_STAGED_PACKETS, REJECT_AFTER_TIME, REKEY_AFTER_TIME, REKEY_TIMEOUT } from "./constants.js";
@@ -87,7 +86,7 @@ export class SendPath {
     if (!this.d.isUp() || peer.staged.length === 0) return;
     const now = this.d.clock.now();
     const kp = peer.current;
-    if (kp === null || kp.sendCounter >= REJECT_AFTER_MESSAGES || now - kp.created >= REJECT_AFTER_TIME) {
+    if (kp === null || !kp.canSend() || now - kp.created >= REJECT_AFTER_TIME) {
       this.sendInitiation(peer, false);
       return;
     }
@@ -110,7 +109,7 @@ export class SendPath {
     let sent = 0;
     let sentData = false;
     for (let i = 0; i < packets.length; i++) {
-      if (kp.sendCounter >= REJECT_AFTER_MESSAGES) {
+      if (!kp.canSend()) {
         peer.staged = packets.slice(i);
         this.sendInitiation(peer, false);
         break;
@@ -119,7 +118,7 @@ export class SendPath {
       const length = transportMessageLength(packet.length, mtu);
       const msg = slab.subarray(offset, offset + length);
       offset += length;
-      sealTransportInto(kp.sendKey, kp.remoteIndex, kp.sendCounter++, packet, msg, view);
+      sealTransportInto(kp.sendKey, kp.remoteIndex, kp, packet, msg, view);
       if (packet.length > 0) sentData = true;
       sent++;
       this.d.io.send(msg, to);
@@ -137,7 +136,7 @@ export class SendPath {
   private keepKeyFreshSending(peer: Peer, now: number): void {
     const kp = peer.current;
     if (kp === null) return;
-    if (kp.sendCounter > REKEY_AFTER_MESSAGES || (kp.isInitiator && now - kp.created > REKEY_AFTER_TIME)) {
+    if (kp.pastRekeyCount() || (kp.isInitiator && now - kp.created > REKEY_AFTER_TIME)) {
       this.sendInitiation(peer, false);
     }
   }

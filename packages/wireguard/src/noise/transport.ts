@@ -21,7 +21,13 @@ export function transportMessageLength(plaintextLength: number, mtu: number): nu
   return TRANSPORT_HEADER_LENGTH + paddedLength(plaintextLength, mtu) + TAG_LENGTH;
 }
 
-/** Builds a complete type-4 message; the plaintext is padded with zeros first. */
+/** Where a sealed message's counter comes from: a keypair's send counter, written and advanced. */
+export interface SendCounterSource {
+  /** Writes the counter (u64 LE) at byte `at` of `view` and moves past it. */
+  takeSendCounter(view: DataView, at: number): void;
+}
+
+/** Builds a complete type-4 message under a given counter; the plaintext is padded with zeros first. */
 export function sealTransport(
   sealer: AeadHandle,
   receiverIndex: number,
@@ -30,7 +36,8 @@ export function sealTransport(
   mtu: number,
 ): Uint8Array {
   const out = new Uint8Array(transportMessageLength(plaintext.length, mtu));
-  sealTransportInto(sealer, receiverIndex, counter, plaintext, out, new DataView(out.buffer));
+  const fixed: SendCounterSource = { takeSendCounter: (view, at) => view.setBigUint64(at, counter, true) };
+  sealTransportInto(sealer, receiverIndex, fixed, plaintext, out, new DataView(out.buffer));
   return out;
 }
 
@@ -43,7 +50,7 @@ export function sealTransport(
 export function sealTransportInto(
   sealer: AeadHandle,
   receiverIndex: number,
-  counter: bigint,
+  counter: SendCounterSource,
   plaintext: Uint8Array,
   out: Uint8Array,
   view: DataView,
@@ -51,7 +58,7 @@ export function sealTransportInto(
   const at = out.byteOffset;
   out[0] = MessageType.Transport;
   view.setUint32(at + 4, receiverIndex, true);
-  view.setBigUint64(at + 8, counter, true);
+  counter.takeSendCounter(view, at + 8);
   out.set(plaintext, TRANSPORT_HEADER_LENGTH);
   // The nonce is the counter just written at bytes 8..16.
   sealTransportInPlace(sealer, out, out.length - TRANSPORT_HEADER_LENGTH - TAG_LENGTH);
@@ -77,10 +84,19 @@ export function transportReceiverOf(m: Uint8Array): number {
   return ((m[4] ?? 0) | ((m[5] ?? 0) << 8) | ((m[6] ?? 0) << 16) | ((m[7] ?? 0) << 24)) >>> 0;
 }
 
+/** The counter's low 32 bits (the receive path keeps counters as two halves: no bigint per packet). */
+export function transportCounterLow(m: Uint8Array): number {
+  return ((m[8] ?? 0) | ((m[9] ?? 0) << 8) | ((m[10] ?? 0) << 16) | ((m[11] ?? 0) << 24)) >>> 0;
+}
+
+/** The counter's high 32 bits. */
+export function transportCounterHigh(m: Uint8Array): number {
+  return ((m[12] ?? 0) | ((m[13] ?? 0) << 8) | ((m[14] ?? 0) << 16) | ((m[15] ?? 0) << 24)) >>> 0;
+}
+
+/** The whole counter, for tests and diagnostics. */
 export function transportCounterOf(m: Uint8Array): bigint {
-  const lo = ((m[8] ?? 0) | ((m[9] ?? 0) << 8) | ((m[10] ?? 0) << 16) | ((m[11] ?? 0) << 24)) >>> 0;
-  const hi = ((m[12] ?? 0) | ((m[13] ?? 0) << 8) | ((m[14] ?? 0) << 16) | ((m[15] ?? 0) << 24)) >>> 0;
-  return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+  return (BigInt(transportCounterHigh(m)) << 32n) | BigInt(transportCounterLow(m));
 }
 
 /** Real length of the IP packet inside a padded plaintext; null when it is not a sane IPv4/IPv6 packet. */

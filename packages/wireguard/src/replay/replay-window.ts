@@ -7,9 +7,10 @@
 // observable: the explicit 8128 bound below is tighter than what either word
 // size could alias, so both rings remember exactly the counters in the window.
 //
-// Counters are bigint at the boundary (they exceed 2^53); internally a number
-// fast path runs while counters are below 2^53, which is every counter a real
-// keypair sees before REKEY_AFTER_MESSAGES.
+// Counters arrive as two uint32 halves (a bigint per packet was an allocation
+// per packet); a number fast path runs while counters are below 2^53, which is
+// every counter a real keypair sees before REKEY_AFTER_MESSAGES, and bigint
+// arithmetic takes over above that.
 
 /** 2^64 - 2^13 - 1: no keypair may use a counter at or above this. */
 export const REJECT_AFTER_MESSAGES = (1n << 64n) - (1n << 13n) - 1n;
@@ -20,10 +21,13 @@ export const REPLAY_WINDOW_SIZE = RING_BITS - 64;
 
 const WORD_BITS = 32;
 const WORDS = RING_BITS / WORD_BITS;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const WINDOW_BIG = BigInt(REPLAY_WINDOW_SIZE);
 const WORD_BITS_BIG = BigInt(WORD_BITS);
 const WORDS_BIG = BigInt(WORDS);
+
+/** hi below this: hi·2^32 + lo is below 2^53, exact as a number. */
+const SAFE_HI = 0x200000;
+const TWO_32 = 0x1_0000_0000;
 
 export class ReplayWindow {
   private readonly ring = new Uint32Array(WORDS);
@@ -39,8 +43,14 @@ export class ReplayWindow {
    * REJECT_AFTER_MESSAGES.
    */
   check(counter: bigint): boolean {
-    if (this.lastBig === null && counter <= MAX_SAFE && counter >= 0n) return this.checkSmall(Number(counter));
-    return this.checkBig(counter);
+    if (counter < 0n || counter >= REJECT_AFTER_MESSAGES) return false;
+    return this.checkHalves(Number(counter >> 32n), Number(counter & 0xffffffffn));
+  }
+
+  /** check() for the counter hi·2^32 + lo (both uint32), as transport headers carry it. */
+  checkHalves(hi: number, lo: number): boolean {
+    if (this.lastBig === null && hi < SAFE_HI) return this.checkSmall(hi * TWO_32 + lo);
+    return this.checkBig((BigInt(hi) << 32n) | BigInt(lo));
   }
 
   reset(): void {
